@@ -1,0 +1,96 @@
+"""Tesla Sync: Amber Electric prices to a Tesla Powerwall tariff."""
+
+from __future__ import annotations
+
+import asyncio
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.typing import ConfigType
+
+from .api.amber import AmberClient
+from .api.teslemetry import TeslemetryClient
+from .const import (
+    CONF_AMBER_API_TOKEN,
+    CONF_AMBER_SITE_ID,
+    CONF_ENERGY_SITE_ID,
+    CONF_TESLEMETRY_API_TOKEN,
+    DOMAIN,
+)
+from .controller import PowerwallController
+from .coordinator import (
+    AmberPricesCoordinator,
+    LiveStatusCoordinator,
+    SiteInfoCoordinator,
+    TeslaSyncConfigEntry,
+    TeslaSyncRuntimeData,
+)
+from .entity import amber_device_info, powerwall_device_info
+from .services import async_setup_services
+from .store import TeslaSyncStore
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+PLATFORMS: list[Platform] = [Platform.SENSOR, Platform.SWITCH]
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the services once for every entry."""
+    async_setup_services(hass)
+    return True
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -> bool:
+    """Set up one Powerwall with its Amber site."""
+    session = async_get_clientsession(hass)
+    amber_client = AmberClient(session, entry.data[CONF_AMBER_API_TOKEN])
+    teslemetry_client = TeslemetryClient(session, entry.data[CONF_TESLEMETRY_API_TOKEN])
+    energy_site_id = int(entry.data[CONF_ENERGY_SITE_ID])
+    amber_site_id = str(entry.data[CONF_AMBER_SITE_ID])
+
+    prices = AmberPricesCoordinator(hass, entry, amber_client, amber_site_id)
+    live_status = LiveStatusCoordinator(hass, entry, teslemetry_client, energy_site_id)
+    site_info = SiteInfoCoordinator(hass, entry, teslemetry_client, energy_site_id)
+    store = TeslaSyncStore(hass, entry.entry_id)
+
+    # ConfigEntryNotReady / ConfigEntryAuthFailed propagate from here, as Home Assistant expects.
+    _, _, _, stored = await asyncio.gather(
+        prices.async_config_entry_first_refresh(),
+        live_status.async_config_entry_first_refresh(),
+        site_info.async_config_entry_first_refresh(),
+        store.async_load_state(),
+    )
+
+    controller = PowerwallController(
+        hass, entry, client=teslemetry_client, site_info=site_info, prices=prices, store=store, state=stored
+    )
+    entry.runtime_data = TeslaSyncRuntimeData(
+        amber_client=amber_client,
+        teslemetry_client=teslemetry_client,
+        energy_site_id=energy_site_id,
+        amber_site_id=amber_site_id,
+        prices=prices,
+        live_status=live_status,
+        site_info=site_info,
+        controller=controller,
+    )
+    _register_devices(hass, entry)
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    controller.async_start()
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -> bool:
+    """Unload an entry; the controller's timers and listeners go with it."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+def _register_devices(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -> None:
+    """Create both devices up front so they exist before any entity refers to them."""
+    device_registry = dr.async_get(hass)
+    runtime = entry.runtime_data
+    device_registry.async_get_or_create(config_entry_id=entry.entry_id, **powerwall_device_info(runtime))
+    device_registry.async_get_or_create(config_entry_id=entry.entry_id, **amber_device_info(runtime))
+

@@ -1,0 +1,215 @@
+"""Config flow: Amber token -> Amber site -> Teslemetry token -> Powerwall site; and reauthentication."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import voluptuous as vol
+
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+
+from .api.amber import AmberClient
+from .api.errors import ApiError, AuthenticationError
+from .api.models import AmberSite, EnergySiteProduct, SiteStatus
+from .api.teslemetry import TeslemetryClient
+from .const import (
+    CONF_AMBER_API_TOKEN,
+    CONF_AMBER_SITE_ID,
+    CONF_ENERGY_SITE_ID,
+    CONF_TESLEMETRY_API_TOKEN,
+    DOMAIN,
+    LOGGER,
+)
+
+_TOKEN_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+
+
+class _FlowError(Exception):
+    """A validation failure, carrying the translated error key for the form."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+def _error_key(err: ApiError) -> str:
+    return "invalid_auth" if isinstance(err, AuthenticationError) else "cannot_connect"
+
+
+class TeslaSyncConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Set up one Powerwall with the Amber site that prices it."""
+
+    VERSION = 1
+    MINOR_VERSION = 1
+
+    def __init__(self) -> None:
+        """Start with nothing chosen."""
+        self._data: dict[str, Any] = {}
+        self._amber_sites: tuple[AmberSite, ...] = ()
+        self._energy_sites: tuple[EnergySiteProduct, ...] = ()
+        self._reauth_keys: tuple[str, ...] = ()
+
+    async def _amber_sites_for(self, token: str) -> tuple[AmberSite, ...]:
+        client = AmberClient(async_get_clientsession(self.hass), token)
+        try:
+            sites = await client.get_sites()
+        except ApiError as err:
+            LOGGER.debug("Amber token check failed: %s", err)
+            raise _FlowError(_error_key(err)) from err
+        if not sites:
+            raise _FlowError("no_sites")
+        return sites
+
+    async def _energy_sites_for(self, token: str) -> tuple[EnergySiteProduct, ...]:
+        client = TeslemetryClient(async_get_clientsession(self.hass), token)
+        try:
+            products = await client.get_energy_sites()
+        except ApiError as err:
+            LOGGER.debug("Teslemetry token check failed: %s", err)
+            raise _FlowError(_error_key(err)) from err
+        batteries = tuple(product for product in products if product.has_battery)
+        if not batteries:
+            raise _FlowError("no_energy_sites")
+        return batteries
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for the Amber token."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                self._amber_sites = await self._amber_sites_for(user_input[CONF_AMBER_API_TOKEN])
+            except _FlowError as err:
+                errors["base"] = err.error
+            else:
+                self._data[CONF_AMBER_API_TOKEN] = user_input[CONF_AMBER_API_TOKEN]
+                active = [site for site in self._amber_sites if site.status is SiteStatus.ACTIVE]
+                if len(active) == 1:
+                    return await self.async_step_amber_site({CONF_AMBER_SITE_ID: active[0].id})
+                return await self.async_step_amber_site()
+        return self.async_show_form(
+            step_id="user",
+            data_schema=vol.Schema({vol.Required(CONF_AMBER_API_TOKEN): _TOKEN_SELECTOR}),
+            errors=errors,
+        )
+
+    async def async_step_amber_site(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Choose the Amber site, showing each NMI and status."""
+        if user_input is not None:
+            self._data[CONF_AMBER_SITE_ID] = user_input[CONF_AMBER_SITE_ID]
+            return await self.async_step_teslemetry()
+        first_active = next(
+            (site for site in self._amber_sites if site.status is SiteStatus.ACTIVE), self._amber_sites[0]
+        )
+        options = [
+            SelectOptionDict(value=site.id, label=f"{site.nmi} ({site.status.value})")
+            for site in self._amber_sites
+        ]
+        return self.async_show_form(
+            step_id="amber_site",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_AMBER_SITE_ID, default=first_active.id): SelectSelector(
+                        SelectSelectorConfig(options=options, mode=SelectSelectorMode.LIST)
+                    )
+                }
+            ),
+        )
+
+    async def async_step_teslemetry(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for the Teslemetry token."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            try:
+                self._energy_sites = await self._energy_sites_for(user_input[CONF_TESLEMETRY_API_TOKEN])
+            except _FlowError as err:
+                errors["base"] = err.error
+            else:
+                self._data[CONF_TESLEMETRY_API_TOKEN] = user_input[CONF_TESLEMETRY_API_TOKEN]
+                if len(self._energy_sites) == 1:
+                    return await self.async_step_energy_site(
+                        {CONF_ENERGY_SITE_ID: str(self._energy_sites[0].energy_site_id)}
+                    )
+                return await self.async_step_energy_site()
+        return self.async_show_form(
+            step_id="teslemetry",
+            data_schema=vol.Schema({vol.Required(CONF_TESLEMETRY_API_TOKEN): _TOKEN_SELECTOR}),
+            errors=errors,
+        )
+
+    async def async_step_energy_site(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Choose the Powerwall site; it names the entry and makes it unique."""
+        if user_input is not None:
+            energy_site_id = int(user_input[CONF_ENERGY_SITE_ID])
+            await self.async_set_unique_id(str(energy_site_id))
+            self._abort_if_unique_id_configured()
+            site = next(site for site in self._energy_sites if site.energy_site_id == energy_site_id)
+            self._data[CONF_ENERGY_SITE_ID] = energy_site_id
+            return self.async_create_entry(title=site.site_name or "Powerwall", data=self._data)
+        options = [
+            SelectOptionDict(
+                value=str(site.energy_site_id), label=site.site_name or str(site.energy_site_id)
+            )
+            for site in self._energy_sites
+        ]
+        return self.async_show_form(
+            step_id="energy_site",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_ENERGY_SITE_ID): SelectSelector(
+                        SelectSelectorConfig(options=options, mode=SelectSelectorMode.LIST)
+                    )
+                }
+            ),
+        )
+
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """Find which token was rejected, then ask for that one only."""
+        failing: list[str] = []
+        for key, check in (
+            (CONF_AMBER_API_TOKEN, self._amber_sites_for),
+            (CONF_TESLEMETRY_API_TOKEN, self._energy_sites_for),
+        ):
+            try:
+                await check(entry_data[key])
+            except _FlowError as err:
+                if err.error == "invalid_auth":
+                    failing.append(key)
+        # When neither check is conclusive (say the network is down), let the owner replace both.
+        self._reauth_keys = tuple(failing) or (CONF_AMBER_API_TOKEN, CONF_TESLEMETRY_API_TOKEN)
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Check the new token(s) and reload the entry with them."""
+        errors: dict[str, str] = {}
+        entry = self._get_reauth_entry()
+        if user_input is not None:
+            try:
+                if CONF_AMBER_API_TOKEN in user_input:
+                    await self._amber_sites_for(user_input[CONF_AMBER_API_TOKEN])
+                if CONF_TESLEMETRY_API_TOKEN in user_input:
+                    energy_sites = await self._energy_sites_for(user_input[CONF_TESLEMETRY_API_TOKEN])
+                    if entry.unique_id not in {str(site.energy_site_id) for site in energy_sites}:
+                        raise _FlowError("energy_site_missing")
+            except _FlowError as err:
+                errors["base"] = err.error
+            else:
+                return self.async_update_reload_and_abort(entry, data_updates=user_input)
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=vol.Schema({vol.Required(key): _TOKEN_SELECTOR for key in self._reauth_keys}),
+            description_placeholders={"title": entry.title},
+            errors=errors,
+        )

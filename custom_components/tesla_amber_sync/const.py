@@ -1,0 +1,25 @@
+"""Constants shared by the Home Assistant side of Tesla Sync."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import logging
+from typing import Final
+
+DOMAIN: Final = "tesla_amber_sync"
+LOGGER = logging.getLogger(__package__)
+
+# Config entry data keys: the public contract of the config flow (keep them).
+CONF_AMBER_API_TOKEN: Final = "amber_api_token"
+CONF_AMBER_SITE_ID: Final = "amber_site_id"
+CONF_TESLEMETRY_API_TOKEN: Final = "teslemetry_api_token"
+CONF_ENERGY_SITE_ID: Final = "energy_site_id"
+
+# Amber publishes a new 5-minute price every 5 minutes; asking more often returns the same data.
+AMBER_UPDATE_INTERVAL: Final = timedelta(minutes=5)
+LIVE_STATUS_UPDATE_INTERVAL: Final = timedelta(seconds=30)
+SITE_INFO_UPDATE_INTERVAL: Final = timedelta(minutes=5)
+
+# How much Amber history and forecast each refresh asks for, in intervals of the site's billing length:
+# a full day back (for the fallback of a slot with no forecast) and a full day ahead (the rolling tariff).
+AMBER_HOURS_EACH_WAY: Final = 24

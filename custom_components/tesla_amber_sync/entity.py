@@ -1,0 +1,87 @@
+"""Devices and base entities: one base per data source, as Home Assistant's Teslemetry does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.update_coordinator import CoordinatorEntity, DataUpdateCoordinator
+
+from .const import DOMAIN
+from .coordinator import TeslaSyncConfigEntry, TeslaSyncRuntimeData
+
+
+def powerwall_device_info(runtime: TeslaSyncRuntimeData) -> DeviceInfo:
+    """The Powerwall site: the physical thing every write goes to."""
+    site_info = runtime.site_info.data
+    return DeviceInfo(
+        identifiers={(DOMAIN, str(runtime.energy_site_id))},
+        manufacturer="Tesla",
+        model=site_info.model or "Powerwall",
+        name=site_info.site_name or "Powerwall",
+        sw_version=site_info.firmware_version,
+        serial_number=str(runtime.energy_site_id),
+    )
+
+
+def amber_device_info(runtime: TeslaSyncRuntimeData) -> DeviceInfo:
+    """The Amber site: a service, identified by its NMI for the owner."""
+    site = runtime.prices.data.site
+    return DeviceInfo(
+        identifiers={(DOMAIN, f"amber_{runtime.amber_site_id}")},
+        entry_type=DeviceEntryType.SERVICE,
+        manufacturer="Amber Electric",
+        model=site.network,
+        name=f"Amber {site.nmi}" if site.nmi else "Amber",
+        configuration_url="https://app.amber.com.au",
+    )
+
+
+class TeslaSyncEntity[CoordinatorT: DataUpdateCoordinator[Any]](CoordinatorEntity[CoordinatorT]):
+    """Base of every entity: named by translation key, unique per entry and key."""
+
+    _attr_has_entity_name = True
+
+    def __init__(self, entry: TeslaSyncConfigEntry, coordinator: CoordinatorT, key: str) -> None:
+        """Attach to a coordinator; the device is chosen by the subclass."""
+        super().__init__(coordinator)
+        self._attr_unique_id = f"{entry.unique_id}_{key}"
+        self._attr_translation_key = key
+
+
+class PowerwallEntity[CoordinatorT: DataUpdateCoordinator[Any]](TeslaSyncEntity[CoordinatorT]):
+    """An entity on the Powerwall site device."""
+
+    def __init__(self, entry: TeslaSyncConfigEntry, coordinator: CoordinatorT, key: str) -> None:
+        """Attach to the Powerwall device."""
+        super().__init__(entry, coordinator, key)
+        self._attr_device_info = powerwall_device_info(entry.runtime_data)
+
+
+class AmberEntity[CoordinatorT: DataUpdateCoordinator[Any]](TeslaSyncEntity[CoordinatorT]):
+    """An entity on the Amber site device."""
+
+    def __init__(self, entry: TeslaSyncConfigEntry, coordinator: CoordinatorT, key: str) -> None:
+        """Attach to the Amber device."""
+        super().__init__(entry, coordinator, key)
+        self._attr_device_info = amber_device_info(entry.runtime_data)
+
+
+class ControllerEntity(Entity):
+    """An entity on the Powerwall device whose state is the single writer's (sync status, switches)."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(self, entry: TeslaSyncConfigEntry, key: str) -> None:
+        """Attach to the entry's controller."""
+        self.controller = entry.runtime_data.controller
+        self._attr_unique_id = f"{entry.unique_id}_{key}"
+        self._attr_translation_key = key
+        self._attr_device_info = powerwall_device_info(entry.runtime_data)
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the controller's state changes."""
+        await super().async_added_to_hass()
+        self.async_on_remove(self.controller.async_add_listener(self.async_write_ha_state))

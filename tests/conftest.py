@@ -1,0 +1,89 @@
+"""Fixtures shared by the integration tests."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from datetime import datetime
+from typing import Any
+
+from aioresponses import aioresponses
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+
+# Import our package before the test plugin's own `custom_components` shadows it ("Integration not found").
+import custom_components.tesla_amber_sync  # noqa: F401
+from custom_components.tesla_amber_sync.const import (
+    CONF_AMBER_API_TOKEN,
+    CONF_AMBER_SITE_ID,
+    CONF_ENERGY_SITE_ID,
+    CONF_TESLEMETRY_API_TOKEN,
+    DOMAIN,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from .aioresponses_compat import patch_aioresponses
+from .fake_cloud import AMBER_SITE_ID, ENERGY_SITE_ID, FakeCloud, amber_price_payload
+
+AMBER_TOKEN = "psk_secret_amber_token_123"
+TESLEMETRY_TOKEN = "teslemetry_secret_token_456"
+# 13:10 in Sydney (AEDT): mid-afternoon, an ordinary day.
+START = datetime.fromisoformat("2026-11-21T02:10:00+00:00")
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
+    """Let Home Assistant load custom_components/tesla_amber_sync."""
+
+
+def flat_prices(general: float = 30.0, feed_in: float = -8.0) -> dict[str, Any]:
+    """Price functions for a flat day (c/kWh, Amber's billing sign)."""
+    return {"general": lambda _: general, "feed_in": lambda _: feed_in}
+
+
+@pytest.fixture
+def cloud(monkeypatch: pytest.MonkeyPatch) -> Generator[FakeCloud]:
+    """The fake upstreams, with a flat day of prices around START."""
+    patch_aioresponses(monkeypatch)
+    with aioresponses() as mock:
+        fake = FakeCloud(mock)
+        fake.amber_prices = amber_price_payload(START, **flat_prices())
+        fake.install()
+        yield fake
+
+
+@pytest.fixture
+def config_entry() -> MockConfigEntry:
+    """An entry as the config flow creates it."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Home Powerwall",
+        unique_id=str(ENERGY_SITE_ID),
+        data={
+            CONF_AMBER_API_TOKEN: AMBER_TOKEN,
+            CONF_AMBER_SITE_ID: AMBER_SITE_ID,
+            CONF_TESLEMETRY_API_TOKEN: TESLEMETRY_TOKEN,
+            CONF_ENERGY_SITE_ID: ENERGY_SITE_ID,
+        },
+        version=1,
+        minor_version=1,
+    )
+
+
+@pytest.fixture
+async def init_integration(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, cloud: FakeCloud, config_entry: MockConfigEntry
+) -> MockConfigEntry:
+    """The integration set up at START with the fake cloud."""
+    await hass.config.async_set_time_zone("Australia/Sydney")
+    freezer.move_to(START)
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    return config_entry
+
+
+def utcnow() -> datetime:
+    """Home Assistant's clock (frozen in tests)."""
+    return dt_util.utcnow()

@@ -1,0 +1,209 @@
+"""A stateful fake of Amber, Teslemetry and AEMO behind `aioresponses`, for integration tests.
+
+It answers every endpoint the integration uses, records every request (method, URL, JSON body), and
+behaves like the real Powerwall where the tests need it to: a tariff write changes `site_info`, unless
+the test asks for the write to be accepted but not applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import copy
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+import json
+from pathlib import Path
+import re
+from typing import Any
+
+from aioresponses import CallbackResult, aioresponses
+from yarl import URL
+
+FIXTURES = Path(__file__).parent / "fixtures"
+AMBER_SITE_ID = "01HAMBERSITEACTIVE0000000"
+ENERGY_SITE_ID = 12345
+AMBER = "https://api.amber.com.au/v1"
+TESLEMETRY = "https://api.teslemetry.com/api/1"
+
+
+def load_fixture(name: str) -> Any:
+    """A JSON fixture from tests/fixtures."""
+    return json.loads((FIXTURES / name).read_text())
+
+
+@dataclass
+class Request:
+    """One request the integration made."""
+
+    method: str
+    url: URL
+    json: Any
+    headers: dict[str, str]
+
+    @property
+    def path(self) -> str:
+        """The URL path."""
+        return self.url.path
+
+
+PriceFn = Callable[[datetime], float]
+
+
+def amber_price_payload(
+    now: datetime,
+    *,
+    general: PriceFn,
+    feed_in: PriceFn,
+    resolution: int = 30,
+    hours_back: float = 24,
+    hours_ahead: float = 24,
+) -> list[dict[str, Any]]:
+    """Amber `/prices/current` intervals around `now` in Amber's own shape and signs.
+
+    `general` and `feed_in` give the c/kWh price (billing sign: feed-in negative when the owner is paid)
+    of the interval starting at an instant. Intervals start on the minute + 1 s as real data does.
+    """
+    step = timedelta(minutes=resolution)
+    epoch = datetime(2000, 1, 1, tzinfo=UTC)
+    current_start = epoch + ((now - epoch) // step) * step
+    first = current_start - int(hours_back * 60 // resolution) * step
+    last = current_start + int(hours_ahead * 60 // resolution) * step
+    intervals: list[dict[str, Any]] = []
+    for channel, price_fn in (("general", general), ("feedIn", feed_in)):
+        start = first
+        while start <= last:
+            kind = (
+                "ActualInterval"
+                if start < current_start
+                else "CurrentInterval"
+                if start == current_start
+                else "ForecastInterval"
+            )
+            price = price_fn(start)
+            interval: dict[str, Any] = {
+                "type": kind,
+                "duration": resolution,
+                "spotPerKwh": price / 2,
+                "perKwh": price,
+                "date": (start + timedelta(hours=10)).date().isoformat(),
+                "nemTime": (start + step).astimezone(_NEM).isoformat(),
+                "startTime": (start + timedelta(seconds=1)).isoformat().replace("+00:00", "Z"),
+                "endTime": (start + step).isoformat().replace("+00:00", "Z"),
+                "renewables": 40.5,
+                "channelType": channel,
+                "tariffInformation": None,
+                "spikeStatus": "none",
+                "descriptor": "neutral",
+            }
+            if kind != "ActualInterval":
+                interval["advancedPrice"] = {"low": price - 1, "predicted": price, "high": price + 1}
+            if kind == "CurrentInterval":
+                interval["estimate"] = True
+            intervals.append(interval)
+            start += step
+    return intervals
+
+
+_NEM = timezone(timedelta(hours=10))
+
+
+@dataclass
+class FakeCloud:
+    """The upstream world as the integration sees it."""
+
+    mock: aioresponses
+    amber_sites: list[dict[str, Any]] = field(default_factory=lambda: load_fixture("amber_sites.json"))
+    products: dict[str, Any] = field(default_factory=lambda: load_fixture("teslemetry_products.json"))
+    site_info: dict[str, Any] = field(default_factory=lambda: load_fixture("site_info.json")["response"])
+    live_status: dict[str, Any] = field(default_factory=lambda: load_fixture("live_status.json")["response"])
+    amber_prices: list[dict[str, Any]] = field(default_factory=list)
+    requests: list[Request] = field(default_factory=list)
+    # Per-path overrides: a status code (with optional headers) returned instead of the normal answer.
+    failures: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
+    apply_writes: bool = True
+    write_reply: dict[str, Any] = field(
+        default_factory=lambda: {"response": {"code": 201, "message": "Updated"}}
+    )
+
+    def install(self) -> None:
+        """Register every endpoint with aioresponses (each answers any number of times)."""
+        routes: list[tuple[str, str, Callable[..., CallbackResult]]] = [
+            ("GET", rf"^{re.escape(AMBER)}/sites$", self._amber_sites),
+            ("GET", rf"^{re.escape(AMBER)}/sites/[^/]+/prices/current(\?.*)?$", self._amber_prices),
+            ("GET", rf"^{re.escape(TESLEMETRY)}/products$", self._products),
+            ("GET", rf"^{re.escape(TESLEMETRY)}/energy_sites/\d+/site_info$", self._site_info),
+            ("GET", rf"^{re.escape(TESLEMETRY)}/energy_sites/\d+/live_status$", self._live_status),
+            ("POST", rf"^{re.escape(TESLEMETRY)}/energy_sites/\d+/[a-z_]+$", self._write),
+        ]
+        for method, pattern, handler in routes:
+            self.mock.add(re.compile(pattern), method=method, callback=handler, repeat=True)
+
+    def fail(self, path_suffix: str, status: int, headers: dict[str, str] | None = None, times: int = 1) -> None:
+        """Make the next `times` requests whose path ends with `path_suffix` answer `status`."""
+        self.failures.setdefault(path_suffix, []).extend([(status, headers or {})] * times)
+
+    def requests_to(self, path_suffix: str, method: str | None = None) -> list[Request]:
+        """The recorded requests whose path ends with `path_suffix`."""
+        return [
+            request
+            for request in self.requests
+            if request.path.endswith(path_suffix) and (method is None or request.method == method)
+        ]
+
+    def tariff_pushes(self) -> list[dict[str, Any]]:
+        """The `tariff_content_v2` bodies sent so far, oldest first."""
+        return [r.json["tou_settings"]["tariff_content_v2"] for r in self.requests_to("/time_of_use_settings")]
+
+    # --- handlers ---------------------------------------------------------------------------------------
+
+    def _record(self, method: str, url: URL, kwargs: dict[str, Any]) -> CallbackResult | None:
+        url = URL(str(url))
+        if kwargs.get("params"):
+            url = url.update_query(kwargs["params"])
+        self.requests.append(
+            Request(method, url, copy.deepcopy(kwargs.get("json")), dict(kwargs.get("headers") or {}))
+        )
+        for suffix, queue in self.failures.items():
+            if url.path.endswith(suffix) and queue:
+                status, headers = queue.pop(0)
+                return CallbackResult(status=status, headers=headers, payload={"error": "injected"})
+        return None
+
+    def _amber_sites(self, url: URL, **kwargs: Any) -> CallbackResult:
+        return self._record("GET", url, kwargs) or CallbackResult(payload=self.amber_sites)
+
+    def _amber_prices(self, url: URL, **kwargs: Any) -> CallbackResult:
+        return self._record("GET", url, kwargs) or CallbackResult(payload=self.amber_prices)
+
+    def _products(self, url: URL, **kwargs: Any) -> CallbackResult:
+        return self._record("GET", url, kwargs) or CallbackResult(payload=self.products)
+
+    def _site_info(self, url: URL, **kwargs: Any) -> CallbackResult:
+        return self._record("GET", url, kwargs) or CallbackResult(payload={"response": self.site_info})
+
+    def _live_status(self, url: URL, **kwargs: Any) -> CallbackResult:
+        return self._record("GET", url, kwargs) or CallbackResult(payload={"response": self.live_status})
+
+    def _write(self, url: URL, **kwargs: Any) -> CallbackResult:
+        if failure := self._record("POST", url, kwargs):
+            return failure
+        body = kwargs.get("json") or {}
+        if self.apply_writes and "error" not in json.dumps(self.write_reply):
+            self._apply(URL(str(url)).path.rsplit("/", 1)[-1], body)
+        return CallbackResult(payload=self.write_reply)
+
+    def _apply(self, endpoint: str, body: dict[str, Any]) -> None:
+        if endpoint == "time_of_use_settings":
+            self.site_info["tariff_content_v2"] = copy.deepcopy(body["tou_settings"]["tariff_content_v2"])
+        elif endpoint == "operation":
+            self.site_info["default_real_mode"] = body["default_real_mode"]
+        elif endpoint == "backup":
+            self.site_info["backup_reserve_percent"] = body["backup_reserve_percent"]
+        elif endpoint == "grid_import_export":
+            components = self.site_info.setdefault("components", {})
+            if "customer_preferred_export_rule" in body:
+                components["customer_preferred_export_rule"] = body["customer_preferred_export_rule"]
+            if "disallow_charge_from_grid_with_solar_installed" in body:
+                components["disallow_charge_from_grid_with_solar_installed"] = body[
+                    "disallow_charge_from_grid_with_solar_installed"
+                ]

@@ -1,0 +1,70 @@
+"""Repository-level guarantees: the pure packages stay pure, and the metadata stays consistent."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+
+from custom_components.tesla_amber_sync.api import INTEGRATION_VERSION
+
+ROOT = Path(__file__).parent.parent
+PACKAGE = ROOT / "custom_components" / "tesla_amber_sync"
+PURE_PACKAGES = ("api", "tariff", "control")
+
+
+def _imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    modules: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            # Relative imports: ".." from a pure package reaches the glue, "." stays inside.
+            modules.add("." * node.level + (node.module or ""))
+    return modules
+
+
+@pytest.mark.parametrize("package", PURE_PACKAGES)
+def test_pure_packages_import_no_home_assistant_and_no_glue(package: str) -> None:
+    """The pure core imports neither Home Assistant nor the glue around it."""
+    files = sorted((PACKAGE / package).rglob("*.py"))
+    assert files
+    for path in files:
+        for module in _imported_modules(path):
+            assert not module.startswith("homeassistant"), f"{path} imports {module}"
+            if module.startswith("..") and not module.startswith("..."):
+                # One level up is the glue package; only the sibling pure packages may be reached.
+                assert module[2:].split(".")[0] in PURE_PACKAGES, f"{path} imports glue module {module}"
+
+
+def test_manifest_and_hacs_metadata() -> None:
+    """Keys in Home Assistant's order, the version in step with the code, HACS pinned to the tested HA."""
+    manifest_text = (PACKAGE / "manifest.json").read_text()
+    manifest = json.loads(manifest_text)
+    keys = list(manifest)
+    assert keys[:2] == ["domain", "name"]
+    assert keys[2:] == sorted(keys[2:])
+    assert manifest["domain"] == "tesla_amber_sync"
+    assert manifest["name"] == "Tesla Sync"
+    assert manifest["integration_type"] == "hub"
+    assert manifest["iot_class"] == "cloud_polling"
+    assert manifest["version"] == INTEGRATION_VERSION
+    hacs = json.loads((ROOT / "hacs.json").read_text())
+    pinned = {
+        line.split("==")[0]: line.split("==")[1]
+        for line in (ROOT / "requirements_test.txt").read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    }
+    assert hacs["homeassistant"] == pinned["homeassistant"]
+    assert hacs["country"] == "AU"
+    assert hacs["render_readme"] is True
+
+
+def test_translations_match_strings() -> None:
+    """translations/en.json is strings.json, so what the owner reads is what we wrote."""
+    strings = json.loads((PACKAGE / "strings.json").read_text())
+    english = json.loads((PACKAGE / "translations" / "en.json").read_text())
+    assert english == strings
