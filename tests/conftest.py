@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from datetime import datetime
-from typing import Any
 
 from aioresponses import aioresponses
 from freezegun.api import FrozenDateTimeFactory
@@ -24,7 +23,7 @@ from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from .aioresponses_compat import patch_aioresponses
-from .fake_cloud import AMBER_SITE_ID, ENERGY_SITE_ID, FakeCloud, amber_price_payload
+from .fake_cloud import AMBER_SITE_ID, ENERGY_SITE_ID, FakeCloud
 
 AMBER_TOKEN = "psk_secret_amber_token_123"
 TESLEMETRY_TOKEN = "teslemetry_secret_token_456"
@@ -37,18 +36,12 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let Home Assistant load custom_components/tesla_amber_sync."""
 
 
-def flat_prices(general: float = 30.0, feed_in: float = -8.0) -> dict[str, Any]:
-    """Price functions for a flat day (c/kWh, Amber's billing sign)."""
-    return {"general": lambda _: general, "feed_in": lambda _: feed_in}
-
-
 @pytest.fixture
 def cloud(monkeypatch: pytest.MonkeyPatch) -> Generator[FakeCloud]:
     """The fake upstreams, with a flat day of prices around START."""
     patch_aioresponses(monkeypatch)
     with aioresponses() as mock:
         fake = FakeCloud(mock)
-        fake.amber_prices = amber_price_payload(START, **flat_prices())
         fake.install()
         yield fake
 

@@ -17,6 +17,7 @@ import re
 from typing import Any
 
 from aioresponses import CallbackResult, aioresponses
+from homeassistant.util import dt as dt_util
 from yarl import URL
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -55,8 +56,8 @@ def amber_price_payload(
     general: PriceFn,
     feed_in: PriceFn,
     resolution: int = 30,
-    hours_back: float = 24,
-    hours_ahead: float = 24,
+    previous: int,
+    next_: int,
 ) -> list[dict[str, Any]]:
     """Amber `/prices/current` intervals around `now` in Amber's own shape and signs.
 
@@ -66,8 +67,8 @@ def amber_price_payload(
     step = timedelta(minutes=resolution)
     epoch = datetime(2000, 1, 1, tzinfo=UTC)
     current_start = epoch + ((now - epoch) // step) * step
-    first = current_start - int(hours_back * 60 // resolution) * step
-    last = current_start + int(hours_ahead * 60 // resolution) * step
+    first = current_start - previous * step
+    last = current_start + next_ * step
     intervals: list[dict[str, Any]] = []
     for channel, price_fn in (("general", general), ("feedIn", feed_in)):
         start = first
@@ -116,7 +117,12 @@ class FakeCloud:
     products: dict[str, Any] = field(default_factory=lambda: load_fixture("teslemetry_products.json"))
     site_info: dict[str, Any] = field(default_factory=lambda: load_fixture("site_info.json")["response"])
     live_status: dict[str, Any] = field(default_factory=lambda: load_fixture("live_status.json")["response"])
-    amber_prices: list[dict[str, Any]] = field(default_factory=list)
+    # Prices by interval start (c/kWh, billing sign); served around Home Assistant's (frozen) clock.
+    general_price: PriceFn = lambda _: 30.0  # noqa: E731
+    feed_in_price: PriceFn = lambda _: -8.0  # noqa: E731
+    # Amber's real horizon can be shorter than what was asked for.
+    max_hours_back: float | None = None
+    max_hours_ahead: float | None = None
     requests: list[Request] = field(default_factory=list)
     # Per-path overrides: a status code (with optional headers) returned instead of the normal answer.
     failures: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
@@ -172,8 +178,32 @@ class FakeCloud:
     def _amber_sites(self, url: URL, **kwargs: Any) -> CallbackResult:
         return self._record("GET", url, kwargs) or CallbackResult(payload=self.amber_sites)
 
+    def set_prices(self, general: PriceFn, feed_in: PriceFn, **horizon: float | None) -> None:
+        """Serve new prices (and optionally a shorter horizon) from the next request on."""
+        self.general_price, self.feed_in_price = general, feed_in
+        self.max_hours_back = horizon.get("max_hours_back")
+        self.max_hours_ahead = horizon.get("max_hours_ahead")
+
     def _amber_prices(self, url: URL, **kwargs: Any) -> CallbackResult:
-        return self._record("GET", url, kwargs) or CallbackResult(payload=self.amber_prices)
+        if failure := self._record("GET", url, kwargs):
+            return failure
+        query = self.requests[-1].url.query
+        resolution = int(query.get("resolution") or self.amber_sites[0]["intervalLength"])
+        per_hour = 60 // resolution
+
+        def capped(asked: str | None, hours: float | None) -> int:
+            count = int(asked or 0)
+            return count if hours is None else min(count, int(hours * per_hour))
+
+        payload = amber_price_payload(
+            dt_util.utcnow(),
+            general=self.general_price,
+            feed_in=self.feed_in_price,
+            resolution=resolution,
+            previous=capped(query.get("previous"), self.max_hours_back),
+            next_=capped(query.get("next"), self.max_hours_ahead),
+        )
+        return CallbackResult(payload=payload)
 
     def _products(self, url: URL, **kwargs: Any) -> CallbackResult:
         return self._record("GET", url, kwargs) or CallbackResult(payload=self.products)

@@ -20,6 +20,7 @@ AMBER_UPDATE_INTERVAL: Final = timedelta(minutes=5)
 LIVE_STATUS_UPDATE_INTERVAL: Final = timedelta(seconds=30)
 SITE_INFO_UPDATE_INTERVAL: Final = timedelta(minutes=5)
 
-# How much Amber history and forecast each refresh asks for, in intervals of the site's billing length:
-# a full day back (for the fallback of a slot with no forecast) and a full day ahead (the rolling tariff).
-AMBER_HOURS_EACH_WAY: Final = 24
+# How much Amber history and forecast each refresh asks for (converted to intervals of the site's billing
+# length): a day ahead for the rolling tariff and a day back for the fallback of a slot with no forecast.
+# 25, not 24: on the day clocks go back, tomorrow's same wall-clock slot can be 25 hours away.
+AMBER_HOURS_EACH_WAY: Final = 25

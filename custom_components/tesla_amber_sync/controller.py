@@ -20,7 +20,7 @@ from homeassistant.util import dt as dt_util
 
 from .api.errors import ApiError, AuthenticationError, CommandRejectedError, RateLimitedError
 from .const import DOMAIN, LOGGER
-from .control.push_policy import PushHistory, PushVerdict, decide_push
+from .control.push_policy import PushHistory, PushTrigger, PushVerdict, decide_push
 from .store import PersistedState, PushRecord, TeslaSyncStore
 from .tariff import (
     DayTariff,
@@ -139,8 +139,8 @@ class PowerwallController:
     @callback
     def _on_prices_updated(self) -> None:
         if self._state.auto_sync and self._prices.last_update_success:
-            self._entry.async_create_background_task(
-                self.hass, self.async_sync(automatic=True), name=f"{DOMAIN} tariff sync"
+            self._entry.async_create_task(
+                self.hass, self.async_sync(PushTrigger.SCHEDULE), name=f"{DOMAIN} tariff sync"
             )
 
     @callback
@@ -167,25 +167,27 @@ class PowerwallController:
         self._state.auto_sync = enabled
         await self._store.async_save_state(self._state)
         if enabled:
-            await self.async_sync(automatic=True)
+            await self.async_sync(PushTrigger.REQUEST)
         else:
             self._cancel_retry()
             self.status = SyncStatus.DISABLED
             self._notify()
 
-    async def async_sync(self, *, automatic: bool) -> None:
+    async def async_sync(self, trigger: PushTrigger) -> None:
         """Build the rolling tariff from the latest prices and push it if the policy says so.
 
-        A manual sync (`automatic=False`) pushes even an unchanged tariff and raises translated errors.
+        Syncs the owner asked for raise translated errors; scheduled ones report through `status`.
         """
         async with self._lock:
             try:
-                await self._sync_locked(automatic=automatic)
+                await self._sync_locked(trigger)
             finally:
                 self._notify()
 
-    async def _sync_locked(self, *, automatic: bool) -> None:
-        if automatic and not self._state.auto_sync:
+    async def _sync_locked(self, trigger: PushTrigger) -> None:
+        automatic = trigger is PushTrigger.SCHEDULE
+        if trigger is not PushTrigger.FORCE and not self._state.auto_sync:
+            self.status = SyncStatus.DISABLED
             return
         now = dt_util.utcnow()
         build = build_rolling_tariff(
@@ -208,7 +210,7 @@ class PowerwallController:
             return
         fingerprint = tariff_fingerprint(build.tariff)
         decision = decide_push(
-            fingerprint=fingerprint, history=self._push_history(), now=now, automatic=automatic
+            fingerprint=fingerprint, history=self._push_history(), now=now, trigger=trigger
         )
         if decision.verdict is PushVerdict.UNCHANGED:
             self.status = SyncStatus.SYNCED

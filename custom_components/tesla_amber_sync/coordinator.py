@@ -12,7 +12,15 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 
 from .api.amber import AmberClient
 from .api.errors import ApiError
-from .api.models import AmberSite, LiveStatus, PriceInterval, SiteInfo, SiteStatus
+from .api.models import (
+    AmberSite,
+    ChannelType,
+    IntervalType,
+    LiveStatus,
+    PriceInterval,
+    SiteInfo,
+    SiteStatus,
+)
 from .api.teslemetry import TeslemetryClient
 from .const import (
     AMBER_HOURS_EACH_WAY,
@@ -53,6 +61,17 @@ class AmberPrices:
 
     site: AmberSite
     intervals: tuple[PriceInterval, ...]
+
+    def current(self, channel: ChannelType) -> PriceInterval | None:
+        """The channel's interval in progress, if Amber sent one."""
+        return next(
+            (
+                interval
+                for interval in self.intervals
+                if interval.channel_type is channel and interval.type is IntervalType.CURRENT
+            ),
+            None,
+        )
 
 
 class AmberPricesCoordinator(DataUpdateCoordinator[AmberPrices]):

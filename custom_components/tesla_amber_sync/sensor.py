@@ -13,15 +13,31 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import CURRENCY_DOLLAR, UnitOfEnergy
+from homeassistant.const import CURRENCY_DOLLAR, PERCENTAGE, EntityCategory, UnitOfEnergy, UnitOfPower
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
 from .controller import PowerwallController, SyncStatus
-from .coordinator import TeslaSyncConfigEntry
-from .entity import ControllerEntity
+from .api.models import (
+    ChannelType,
+    ExportRule,
+    LiveStatus,
+    OperationMode,
+    PriceDescriptor,
+    PriceInterval,
+    SiteInfo,
+    SpikeStatus,
+)
+from .coordinator import (
+    AmberPricesCoordinator,
+    LiveStatusCoordinator,
+    SiteInfoCoordinator,
+    TeslaSyncConfigEntry,
+)
+from .entity import AmberEntity, ControllerEntity, PowerwallEntity
 from .tariff import slot_index
+from .tariff.prices import owner_price
 
 # Read-only: every value comes from a coordinator or the controller.
 PARALLEL_UPDATES = 0
@@ -89,13 +105,256 @@ CONTROLLER_SENSORS: tuple[ControllerSensorDescription, ...] = (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class LiveStatusSensorDescription(SensorEntityDescription):
+    """A Powerwall sensor read from live status."""
+
+    value_fn: Callable[[LiveStatus], float | str | None]
+    has_fn: Callable[[LiveStatus], bool] = lambda _: True
+
+
+@dataclass(frozen=True, kw_only=True)
+class SiteInfoSensorDescription(SensorEntityDescription):
+    """A Powerwall sensor read from site info."""
+
+    value_fn: Callable[[SiteInfo], float | str | None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PriceSensorDescription(SensorEntityDescription):
+    """An Amber sensor read from the current interval of one channel."""
+
+    channel: ChannelType = ChannelType.GENERAL
+    value_fn: Callable[[PriceInterval], float | str | None]
+    attributes_fn: Callable[[PriceInterval], Mapping[str, Any] | None] = lambda _: None
+
+
+def _power(key: str, sign: int = 1) -> LiveStatusSensorDescription:
+    def value(status: LiveStatus) -> float | None:
+        watts: float | None = getattr(status, key)
+        return None if watts is None else sign * watts
+
+    return LiveStatusSensorDescription(
+        key={"load_power": "home_load"}.get(key, key),
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
+        value_fn=value,
+    )
+
+
+def _stored_energy(key: str) -> LiveStatusSensorDescription:
+    return LiveStatusSensorDescription(
+        key=key,
+        device_class=SensorDeviceClass.ENERGY_STORAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,
+        suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        value_fn=lambda status: getattr(status, key),
+        has_fn=lambda status: getattr(status, key) is not None,
+    )
+
+
+LIVE_STATUS_SENSORS: tuple[LiveStatusSensorDescription, ...] = (
+    _power("solar_power"),
+    # Tesla's signs are the ones HA's energy cards expect: grid + importing, battery + discharging.
+    _power("grid_power"),
+    _power("battery_power"),
+    _power("load_power"),
+    LiveStatusSensorDescription(
+        key="battery_level",
+        device_class=SensorDeviceClass.BATTERY,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        suggested_display_precision=1,
+        value_fn=lambda status: status.percentage_charged,
+    ),
+    _stored_energy("energy_left"),
+    _stored_energy("total_pack_energy"),
+)
+
+SITE_INFO_SENSORS: tuple[SiteInfoSensorDescription, ...] = (
+    SiteInfoSensorDescription(
+        key="operation_mode",
+        device_class=SensorDeviceClass.ENUM,
+        options=[mode.value for mode in OperationMode if mode is not OperationMode.UNKNOWN],
+        value_fn=lambda info: None if info.operation_mode is OperationMode.UNKNOWN else info.operation_mode.value,
+    ),
+    SiteInfoSensorDescription(
+        key="export_rule",
+        device_class=SensorDeviceClass.ENUM,
+        options=[rule.value for rule in ExportRule if rule is not ExportRule.UNKNOWN],
+        value_fn=lambda info: None if info.export_rule is ExportRule.UNKNOWN else info.export_rule.value,
+    ),
+    SiteInfoSensorDescription(
+        key="grid_charging",
+        device_class=SensorDeviceClass.ENUM,
+        options=["allowed", "disallowed"],
+        value_fn=lambda info: "allowed" if info.grid_charging_allowed else "disallowed",
+    ),
+    SiteInfoSensorDescription(
+        key="backup_reserve",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=lambda info: info.backup_reserve_percent,
+    ),
+    SiteInfoSensorDescription(
+        key="firmware_version",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=lambda info: info.firmware_version,
+    ),
+)
+
+
+def _price_sensor(key: str, channel: ChannelType) -> PriceSensorDescription:
+    return PriceSensorDescription(
+        key=key,
+        channel=channel,
+        native_unit_of_measurement=PRICE_UNIT,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=4,
+        value_fn=lambda interval: owner_price(interval),
+        attributes_fn=lambda interval: {"estimate": interval.estimate},
+    )
+
+
+PRICE_SENSORS: tuple[PriceSensorDescription, ...] = (
+    _price_sensor("general_price", ChannelType.GENERAL),
+    _price_sensor("feed_in_price", ChannelType.FEED_IN),
+    _price_sensor("controlled_load_price", ChannelType.CONTROLLED_LOAD),
+    PriceSensorDescription(
+        key="price_descriptor",
+        device_class=SensorDeviceClass.ENUM,
+        # Home Assistant state keys are snake_case; Amber's descriptors are camelCase.
+        options=[d.name.lower() for d in PriceDescriptor if d is not PriceDescriptor.UNKNOWN],
+        value_fn=lambda interval: None
+        if interval.descriptor is PriceDescriptor.UNKNOWN
+        else interval.descriptor.name.lower(),
+    ),
+    PriceSensorDescription(
+        key="price_spike_status",
+        device_class=SensorDeviceClass.ENUM,
+        options=[s.value for s in SpikeStatus if s is not SpikeStatus.UNKNOWN],
+        value_fn=lambda interval: None
+        if interval.spike_status is SpikeStatus.UNKNOWN
+        else interval.spike_status.value,
+    ),
+    PriceSensorDescription(
+        key="renewables",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        value_fn=lambda interval: interval.renewables,
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: TeslaSyncConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the sensors of one entry."""
-    async_add_entities(ControllerSensor(entry, description) for description in CONTROLLER_SENSORS)
+    runtime = entry.runtime_data
+    entities: list[SensorEntity] = [
+        ControllerSensor(entry, description) for description in CONTROLLER_SENSORS
+    ]
+    entities.extend(
+        LiveStatusSensor(entry, runtime.live_status, description)
+        for description in LIVE_STATUS_SENSORS
+        if description.has_fn(runtime.live_status.data)
+    )
+    entities.extend(SiteInfoSensor(entry, runtime.site_info, description) for description in SITE_INFO_SENSORS)
+    channels = {channel.type for channel in runtime.prices.data.site.channels} | {ChannelType.GENERAL}
+    entities.extend(
+        PriceSensor(entry, runtime.prices, description)
+        for description in PRICE_SENSORS
+        if description.channel in channels
+    )
+    async_add_entities(entities)
+
+
+class LiveStatusSensor(PowerwallEntity[LiveStatusCoordinator], SensorEntity):
+    """A Powerwall power, charge or stored-energy reading."""
+
+    entity_description: LiveStatusSensorDescription
+
+    def __init__(
+        self,
+        entry: TeslaSyncConfigEntry,
+        coordinator: LiveStatusCoordinator,
+        description: LiveStatusSensorDescription,
+    ) -> None:
+        """Describe one live reading."""
+        super().__init__(entry, coordinator, description.key)
+        self.entity_description = description
+
+    @property
+    def native_value(self) -> float | str | None:
+        """The latest reading."""
+        return self.entity_description.value_fn(self.coordinator.data)
+
+
+class SiteInfoSensor(PowerwallEntity[SiteInfoCoordinator], SensorEntity):
+    """A Powerwall setting as the Powerwall reports it."""
+
+    entity_description: SiteInfoSensorDescription
+
+    def __init__(
+        self,
+        entry: TeslaSyncConfigEntry,
+        coordinator: SiteInfoCoordinator,
+        description: SiteInfoSensorDescription,
+    ) -> None:
+        """Describe one setting."""
+        super().__init__(entry, coordinator, description.key)
+        self.entity_description = description
+
+    @property
+    def native_value(self) -> float | str | None:
+        """The setting now."""
+        return self.entity_description.value_fn(self.coordinator.data)
+
+
+class PriceSensor(AmberEntity[AmberPricesCoordinator], SensorEntity):
+    """A property of Amber's current interval on one channel."""
+
+    entity_description: PriceSensorDescription
+
+    def __init__(
+        self,
+        entry: TeslaSyncConfigEntry,
+        coordinator: AmberPricesCoordinator,
+        description: PriceSensorDescription,
+    ) -> None:
+        """Describe one current-interval value."""
+        super().__init__(entry, coordinator, description.key)
+        self.entity_description = description
+
+    @property
+    def _interval(self) -> PriceInterval | None:
+        return self.coordinator.data.current(self.entity_description.channel)
+
+    @property
+    def available(self) -> bool:
+        """Unavailable while Amber fails, or when it has no current interval for the channel."""
+        return super().available and self._interval is not None
+
+    @property
+    def native_value(self) -> float | str | None:
+        """The current interval's value."""
+        interval = self._interval
+        return None if interval is None else self.entity_description.value_fn(interval)
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """Whether the current price is still an estimate."""
+        interval = self._interval
+        return None if interval is None else self.entity_description.attributes_fn(interval)
 
 
 class ControllerSensor(ControllerEntity, SensorEntity):

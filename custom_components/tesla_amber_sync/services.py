@@ -13,6 +13,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 
 from .const import DOMAIN
+from .control.push_policy import PushTrigger
 from .coordinator import TeslaSyncConfigEntry
 
 SERVICE_SYNC_TOU_SCHEDULE = "sync_tou_schedule"
@@ -52,7 +53,7 @@ def resolve_entry(hass: HomeAssistant, call: ServiceCall) -> TeslaSyncConfigEntr
 
 async def _sync_tou_schedule(call: ServiceCall) -> None:
     entry = resolve_entry(call.hass, call)
-    await entry.runtime_data.controller.async_sync(automatic=False)
+    await entry.runtime_data.controller.async_sync(PushTrigger.FORCE)
 
 
 async def _sync_now(call: ServiceCall) -> None:
@@ -64,7 +65,7 @@ async def _sync_now(call: ServiceCall) -> None:
         runtime.site_info.async_refresh(),
     )
     if runtime.controller.auto_sync:
-        await runtime.controller.async_sync(automatic=True)
+        await runtime.controller.async_sync(PushTrigger.REQUEST)
 
 
 @callback

@@ -17,6 +17,17 @@ REASSERT_AFTER = timedelta(hours=2)
 MIN_AUTOMATIC_INTERVAL = timedelta(minutes=5)
 
 
+class PushTrigger(StrEnum):
+    """Why a sync was started; it decides which checks apply."""
+
+    # A price refresh or a retry timer: every check applies.
+    SCHEDULE = "schedule"
+    # The owner asked (refresh-and-sync, auto sync turned on): pushed at once, but only if changed.
+    REQUEST = "request"
+    # The owner asked for a push regardless (sync_tou_schedule).
+    FORCE = "force"
+
+
 class PushVerdict(StrEnum):
     """What to do with a built tariff."""
 
@@ -50,16 +61,16 @@ class PushHistory:
 
 
 def decide_push(
-    *, fingerprint: str, history: PushHistory, now: datetime, automatic: bool
+    *, fingerprint: str, history: PushHistory, now: datetime, trigger: PushTrigger
 ) -> PushDecision:
     """Decide whether the tariff with `fingerprint` should be written now.
 
-    A manual push (`automatic=False`) skips the change and interval checks but still honours the
-    upstream's rate limit, which would only reject it.
+    Every trigger honours the upstream's rate limit (a write before it would only be rejected). Only
+    scheduled syncs are held to the minimum interval; a forced one skips the change check too.
     """
     if history.rate_limited_until is not None and now < history.rate_limited_until:
         return PushDecision(verdict=PushVerdict.WAIT_RATE_LIMIT, retry_at=history.rate_limited_until)
-    if not automatic:
+    if trigger is PushTrigger.FORCE:
         return PushDecision(verdict=PushVerdict.PUSH)
     if (
         history.verified_fingerprint == fingerprint
@@ -68,7 +79,8 @@ def decide_push(
     ):
         return PushDecision(verdict=PushVerdict.UNCHANGED)
     if (
-        history.last_automatic_attempt_at is not None
+        trigger is PushTrigger.SCHEDULE
+        and history.last_automatic_attempt_at is not None
         and now - history.last_automatic_attempt_at < MIN_AUTOMATIC_INTERVAL
     ):
         return PushDecision(

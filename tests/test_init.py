@@ -1,0 +1,154 @@
+"""Setting an entry up and tearing it down, and how upstream failures reach Home Assistant."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+
+from custom_components.tesla_amber_sync.const import DOMAIN
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from .conftest import AMBER_TOKEN, START, TESLEMETRY_TOKEN
+from .fake_cloud import AMBER_SITE_ID, ENERGY_SITE_ID, FakeCloud
+
+
+async def test_setup_creates_both_devices(
+    hass: HomeAssistant, init_integration: MockConfigEntry, cloud: FakeCloud
+) -> None:
+    """The Powerwall (Tesla, model, firmware) and the Amber site (a service) become devices."""
+    assert init_integration.state is ConfigEntryState.LOADED
+    registry = dr.async_get(hass)
+    powerwall = registry.async_get_device_by_identifier(
+        (DOMAIN, str(ENERGY_SITE_ID)), init_integration.entry_id
+    )
+    assert powerwall is not None
+    assert (powerwall.manufacturer, powerwall.name, powerwall.sw_version) == (
+        "Tesla",
+        "Home Powerwall",
+        "25.10.1",
+    )
+    assert powerwall.model
+    amber = registry.async_get_device_by_identifier(
+        (DOMAIN, f"amber_{AMBER_SITE_ID}"), init_integration.entry_id
+    )
+    assert amber is not None
+    assert amber.entry_type is dr.DeviceEntryType.SERVICE
+    assert amber.name == "Amber 4102000001"
+    # The first refreshes asked each API once, with its own token.
+    (prices,) = cloud.requests_to("/prices/current")
+    assert prices.headers["Authorization"] == f"Bearer {AMBER_TOKEN}"
+    assert prices.url.query["previous"] == prices.url.query["next"] == "50"
+    (site_info_first, *_) = cloud.requests_to("/site_info")
+    assert site_info_first.headers["Authorization"] == f"Bearer {TESLEMETRY_TOKEN}"
+    assert len(cloud.requests_to("/live_status")) == 1
+
+
+async def test_five_minute_site_asks_for_a_day_of_five_minute_intervals(
+    hass: HomeAssistant, cloud: FakeCloud, config_entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    """The look-back and look-ahead follow the site's billing interval length."""
+    cloud.amber_sites[0]["intervalLength"] = 5
+    freezer.move_to(START)
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    (prices,) = cloud.requests_to("/prices/current")
+    assert prices.url.query["previous"] == prices.url.query["next"] == "300"
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "expected_state"),
+    [
+        ("/prices/current", 503, ConfigEntryState.SETUP_RETRY),
+        ("/live_status", 500, ConfigEntryState.SETUP_RETRY),
+        ("/site_info", 429, ConfigEntryState.SETUP_RETRY),
+        ("/prices/current", 401, ConfigEntryState.SETUP_ERROR),
+        ("/site_info", 403, ConfigEntryState.SETUP_ERROR),
+    ],
+)
+async def test_setup_failures(
+    hass: HomeAssistant,
+    cloud: FakeCloud,
+    config_entry: MockConfigEntry,
+    path: str,
+    status: int,
+    expected_state: ConfigEntryState,
+) -> None:
+    """An outage retries setup later; a rejected token stops it and asks the owner to reauthenticate."""
+    cloud.fail(path, status)
+    config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is expected_state
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    reauth = [flow for flow in flows if flow["context"]["source"] == SOURCE_REAUTH]
+    assert bool(reauth) is (expected_state is ConfigEntryState.SETUP_ERROR)
+
+
+async def test_unload_leaves_nothing_running(
+    hass: HomeAssistant, init_integration: MockConfigEntry, cloud: FakeCloud, freezer: FrozenDateTimeFactory
+) -> None:
+    """After unloading, no timer polls any API again."""
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert init_integration.state is ConfigEntryState.NOT_LOADED
+    made = len(cloud.requests)
+    freezer.tick(timedelta(hours=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert len(cloud.requests) == made
+
+
+async def test_coordinators_poll_at_their_cadence(
+    hass: HomeAssistant, init_integration: MockConfigEntry, cloud: FakeCloud, freezer: FrozenDateTimeFactory
+) -> None:
+    """Live status every 30 s; prices and site info every 5 minutes."""
+    prices = len(cloud.requests_to("/prices/current"))
+    live = len(cloud.requests_to("/live_status"))
+    site_info = len(cloud.requests_to("/site_info"))
+    for _ in range(10):
+        freezer.tick(timedelta(seconds=30))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+    assert len(cloud.requests_to("/live_status")) == live + 10
+    assert len(cloud.requests_to("/prices/current")) == prices + 1
+    assert len(cloud.requests_to("/site_info")) == site_info + 1
+
+
+async def test_auth_failure_while_running_starts_reauth(
+    hass: HomeAssistant, init_integration: MockConfigEntry, cloud: FakeCloud, freezer: FrozenDateTimeFactory
+) -> None:
+    """A token revoked later starts the reauthentication flow."""
+    cloud.fail("/live_status", 401)
+    freezer.tick(timedelta(seconds=30))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+
+
+async def test_rate_limit_while_running_waits_for_retry_after(
+    hass: HomeAssistant, init_integration: MockConfigEntry, cloud: FakeCloud, freezer: FrozenDateTimeFactory
+) -> None:
+    """A 429 from Amber postpones the next poll by its RateLimit-Reset, not the usual 5 minutes."""
+    runtime = init_integration.runtime_data
+    cloud.fail("/prices/current", 429, {"RateLimit-Reset": "900"})
+    freezer.tick(timedelta(minutes=5))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert not runtime.prices.last_update_success
+    asked = len(cloud.requests_to("/prices/current"))
+    for _ in range(2):
+        freezer.tick(timedelta(minutes=5))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+    assert len(cloud.requests_to("/prices/current")) == asked
+    freezer.tick(timedelta(minutes=5, seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert len(cloud.requests_to("/prices/current")) == asked + 1
+    assert runtime.prices.last_update_success
