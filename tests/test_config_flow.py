@@ -227,3 +227,39 @@ async def test_reauth_rejects_a_token_without_the_powerwall(
     )
     assert result["errors"] == {"base": "energy_site_missing"}
     assert config_entry.data[CONF_TESLEMETRY_API_TOKEN] == TESLEMETRY_TOKEN
+
+
+async def test_advanced_mode_points_every_api_elsewhere(hass: HomeAssistant, cloud: FakeCloud) -> None:
+    """Advanced users can point the entry at a simulator; the flow itself already uses those addresses."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER, "show_advanced_options": True}
+    )
+    assert [str(key) for key in result["data_schema"].schema] == [
+        CONF_AMBER_API_TOKEN,
+        "amber_base_url",
+        "teslemetry_base_url",
+        "aemo_base_url",
+    ]
+    cloud.mock.get(
+        "http://127.0.0.1:8080/amber/sites", payload=load_fixture("amber_sites.json")
+    )
+    cloud.mock.get(
+        "http://127.0.0.1:8080/teslemetry/api/1/products", payload=load_fixture("teslemetry_products.json")
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_AMBER_API_TOKEN: AMBER_TOKEN,
+            "amber_base_url": "http://127.0.0.1:8080/amber/",
+            "teslemetry_base_url": "http://127.0.0.1:8080/teslemetry",
+            "aemo_base_url": "http://127.0.0.1:8080/aemo/summary",
+        },
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_TESLEMETRY_API_TOKEN: TESLEMETRY_TOKEN}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"]["amber_base_url"] == "http://127.0.0.1:8080/amber"
+    assert result["data"]["teslemetry_base_url"] == "http://127.0.0.1:8080/teslemetry"
+    assert result["data"]["aemo_base_url"] == "http://127.0.0.1:8080/aemo/summary"
+    assert cloud.requests_to("/v1/sites") == []

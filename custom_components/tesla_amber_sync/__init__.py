@@ -10,13 +10,15 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
-from .api.amber import AmberClient
-from .api.teslemetry import TeslemetryClient
+from .api.amber import AMBER_BASE_URL, AmberClient
+from .api.teslemetry import TESLEMETRY_BASE_URL, TeslemetryClient
 from .const import (
     CONF_AMBER_API_TOKEN,
+    CONF_AMBER_BASE_URL,
     CONF_AMBER_SITE_ID,
     CONF_ENERGY_SITE_ID,
     CONF_TESLEMETRY_API_TOKEN,
+    CONF_TESLEMETRY_BASE_URL,
     DOMAIN,
 )
 from .controller import PowerwallController
@@ -45,8 +47,16 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_setup_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -> bool:
     """Set up one Powerwall with its Amber site."""
     session = async_get_clientsession(hass)
-    amber_client = AmberClient(session, entry.data[CONF_AMBER_API_TOKEN])
-    teslemetry_client = TeslemetryClient(session, entry.data[CONF_TESLEMETRY_API_TOKEN])
+    amber_client = AmberClient(
+        session,
+        entry.data[CONF_AMBER_API_TOKEN],
+        base_url=entry.data.get(CONF_AMBER_BASE_URL, AMBER_BASE_URL),
+    )
+    teslemetry_client = TeslemetryClient(
+        session,
+        entry.data[CONF_TESLEMETRY_API_TOKEN],
+        base_url=entry.data.get(CONF_TESLEMETRY_BASE_URL, TESLEMETRY_BASE_URL),
+    )
     energy_site_id = int(entry.data[CONF_ENERGY_SITE_ID])
     amber_site_id = str(entry.data[CONF_AMBER_SITE_ID])
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import voluptuous as vol
 
-from homeassistant.config_entries import ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigFlow, ConfigFlowResult
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     SelectOptionDict,
@@ -19,20 +19,31 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from .api.amber import AmberClient
+from .api.aemo import AEMO_SUMMARY_URL
+from .api.amber import AMBER_BASE_URL, AmberClient
 from .api.errors import ApiError, AuthenticationError
 from .api.models import AmberSite, EnergySiteProduct, SiteStatus
-from .api.teslemetry import TeslemetryClient
+from .api.teslemetry import TESLEMETRY_BASE_URL, TeslemetryClient
 from .const import (
+    CONF_AEMO_BASE_URL,
     CONF_AMBER_API_TOKEN,
+    CONF_AMBER_BASE_URL,
     CONF_AMBER_SITE_ID,
     CONF_ENERGY_SITE_ID,
     CONF_TESLEMETRY_API_TOKEN,
+    CONF_TESLEMETRY_BASE_URL,
     DOMAIN,
     LOGGER,
 )
 
 _TOKEN_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+_URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+# Advanced-mode fields and their public defaults; a simulator or proxy can stand in for each API.
+ADVANCED_URLS: dict[str, str] = {
+    CONF_AMBER_BASE_URL: AMBER_BASE_URL,
+    CONF_TESLEMETRY_BASE_URL: TESLEMETRY_BASE_URL,
+    CONF_AEMO_BASE_URL: AEMO_SUMMARY_URL,
+}
 
 
 class _FlowError(Exception):
@@ -60,8 +71,15 @@ class TeslaSyncConfigFlow(ConfigFlow, domain=DOMAIN):
         self._energy_sites: tuple[EnergySiteProduct, ...] = ()
         self._reauth_keys: tuple[str, ...] = ()
 
+    def _base_url(self, key: str, default: str) -> str:
+        """The API address chosen in advanced mode, or the public one."""
+        source = self._data if self.source != SOURCE_REAUTH else self._get_reauth_entry().data
+        return str(source.get(key) or default)
+
     async def _amber_sites_for(self, token: str) -> tuple[AmberSite, ...]:
-        client = AmberClient(async_get_clientsession(self.hass), token)
+        client = AmberClient(
+            async_get_clientsession(self.hass), token, base_url=self._base_url(CONF_AMBER_BASE_URL, AMBER_BASE_URL)
+        )
         try:
             sites = await client.get_sites()
         except ApiError as err:
@@ -72,7 +90,11 @@ class TeslaSyncConfigFlow(ConfigFlow, domain=DOMAIN):
         return sites
 
     async def _energy_sites_for(self, token: str) -> tuple[EnergySiteProduct, ...]:
-        client = TeslemetryClient(async_get_clientsession(self.hass), token)
+        client = TeslemetryClient(
+            async_get_clientsession(self.hass),
+            token,
+            base_url=self._base_url(CONF_TESLEMETRY_BASE_URL, TESLEMETRY_BASE_URL),
+        )
         try:
             products = await client.get_energy_sites()
         except ApiError as err:
@@ -87,6 +109,11 @@ class TeslaSyncConfigFlow(ConfigFlow, domain=DOMAIN):
         """Ask for the Amber token."""
         errors: dict[str, str] = {}
         if user_input is not None:
+            for key, default in ADVANCED_URLS.items():
+                # Only a changed address is stored, so entries follow the public default if it moves.
+                url = str(user_input.get(key) or default).rstrip("/")
+                if url != default:
+                    self._data[key] = url
             try:
                 self._amber_sites = await self._amber_sites_for(user_input[CONF_AMBER_API_TOKEN])
             except _FlowError as err:
@@ -97,11 +124,15 @@ class TeslaSyncConfigFlow(ConfigFlow, domain=DOMAIN):
                 if len(active) == 1:
                     return await self.async_step_amber_site({CONF_AMBER_SITE_ID: active[0].id})
                 return await self.async_step_amber_site()
-        return self.async_show_form(
-            step_id="user",
-            data_schema=vol.Schema({vol.Required(CONF_AMBER_API_TOKEN): _TOKEN_SELECTOR}),
-            errors=errors,
-        )
+        schema: dict[vol.Marker, Any] = {vol.Required(CONF_AMBER_API_TOKEN): _TOKEN_SELECTOR}
+        if self.show_advanced_options:
+            schema.update(
+                {
+                    vol.Optional(key, default=self._data.get(key, default)): _URL_SELECTOR
+                    for key, default in ADVANCED_URLS.items()
+                }
+            )
+        return self.async_show_form(step_id="user", data_schema=vol.Schema(schema), errors=errors)
 
     async def async_step_amber_site(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Choose the Amber site, showing each NMI and status."""

@@ -14,6 +14,10 @@ CONF_AMBER_API_TOKEN: Final = "amber_api_token"
 CONF_AMBER_SITE_ID: Final = "amber_site_id"
 CONF_TESLEMETRY_API_TOKEN: Final = "teslemetry_api_token"
 CONF_ENERGY_SITE_ID: Final = "energy_site_id"
+# Advanced (shown in advanced mode only): where each API lives, e.g. a local simulator.
+CONF_AMBER_BASE_URL: Final = "amber_base_url"
+CONF_TESLEMETRY_BASE_URL: Final = "teslemetry_base_url"
+CONF_AEMO_BASE_URL: Final = "aemo_base_url"
 
 # Amber publishes a new 5-minute price every 5 minutes; asking more often returns the same data.
 AMBER_UPDATE_INTERVAL: Final = timedelta(minutes=5)
