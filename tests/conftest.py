@@ -32,8 +32,13 @@ START = datetime.fromisoformat("2026-11-21T02:10:00+00:00")
 
 
 @pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
-    """Let Home Assistant load custom_components/tesla_amber_sync."""
+def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
+    """Let Home Assistant load custom_components/tesla_amber_sync, in the tests that run Home Assistant.
+
+    The pure tests (api/, tariff/, control/) never ask for `hass`, so none is started for them.
+    """
+    if "hass" in request.fixturenames:
+        request.getfixturevalue("enable_custom_integrations")
 
 
 @pytest.fixture

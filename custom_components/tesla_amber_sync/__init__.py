@@ -24,6 +24,7 @@ from .const import (
 from .controller import PowerwallController
 from .coordinator import (
     AmberPricesCoordinator,
+    EnergyHistoryCoordinator,
     LiveStatusCoordinator,
     SiteInfoCoordinator,
     TeslaSyncConfigEntry,
@@ -35,7 +36,7 @@ from .store import TeslaSyncStore
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
-PLATFORMS: list[Platform] = [Platform.SENSOR, Platform.SWITCH]
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -63,6 +64,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) ->
     prices = AmberPricesCoordinator(hass, entry, amber_client, amber_site_id)
     live_status = LiveStatusCoordinator(hass, entry, teslemetry_client, energy_site_id)
     site_info = SiteInfoCoordinator(hass, entry, teslemetry_client, energy_site_id)
+    energy = EnergyHistoryCoordinator(hass, entry, teslemetry_client, energy_site_id, site_info)
     store = TeslaSyncStore(hass, entry.entry_id)
 
     # ConfigEntryNotReady / ConfigEntryAuthFailed propagate from here, as Home Assistant expects.
@@ -72,6 +74,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) ->
         site_info.async_config_entry_first_refresh(),
         store.async_load_state(),
     )
+    # Energy history is an extra the sync does not depend on, and it needs the site's time zone:
+    # a failure here leaves those sensors unavailable instead of failing the whole entry.
+    await energy.async_refresh()
 
     controller = PowerwallController(
         hass, entry, client=teslemetry_client, site_info=site_info, prices=prices, store=store, state=stored
@@ -84,6 +89,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) ->
         prices=prices,
         live_status=live_status,
         site_info=site_info,
+        energy=energy,
         controller=controller,
     )
     _register_devices(hass, entry)

@@ -23,6 +23,8 @@ CONF_AEMO_BASE_URL: Final = "aemo_base_url"
 AMBER_UPDATE_INTERVAL: Final = timedelta(minutes=5)
 LIVE_STATUS_UPDATE_INTERVAL: Final = timedelta(seconds=30)
 SITE_INFO_UPDATE_INTERVAL: Final = timedelta(minutes=5)
+# Teslemetry allows calendar history at most every 5 minutes.
+ENERGY_HISTORY_UPDATE_INTERVAL: Final = timedelta(minutes=5)
 
 # How much Amber history and forecast each refresh asks for (converted to intervals of the site's billing
 # length): a day ahead for the rolling tariff and a day back for the fallback of a slot with no forecast.

@@ -10,7 +10,7 @@ import asyncio
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
@@ -104,13 +104,8 @@ class PowerwallController:
 
     @property
     def time_zone(self) -> ZoneInfo:
-        """The Powerwall's own zone; Home Assistant's when the Powerwall reports none."""
-        name = self._site_info.data.installation_time_zone or self.hass.config.time_zone
-        try:
-            return ZoneInfo(name)
-        except ZoneInfoNotFoundError, ValueError:
-            LOGGER.warning("Unknown Powerwall time zone %r, using Home Assistant's", name)
-            return ZoneInfo(self.hass.config.time_zone)
+        """The zone the Powerwall's tariff slots follow."""
+        return self._site_info.time_zone
 
     @callback
     def async_add_listener(self, update_callback: CALLBACK_TYPE) -> CALLBACK_TYPE:
@@ -195,10 +190,11 @@ class PowerwallController:
             now=now,
             time_zone=self.time_zone,
             forecast_price=self.forecast_price,
+            has_feed_in=self._prices.data.has_feed_in,
         )
         self.last_build = build
         if build.tariff is None:
-            problem = describe_missing(build)
+            problem = build.problem or ""
             LOGGER.info("Not pushing an incomplete tariff: %s", problem)
             self.status = SyncStatus.INCOMPLETE_FORECAST
             if not automatic:
@@ -322,11 +318,3 @@ class PowerwallController:
             )
 
 
-
-def describe_missing(build: TariffBuild) -> str:
-    """Say in one line which slot prices are missing, for logs and errors."""
-    first = build.missing[0]
-    return (
-        f"{len(build.missing)} slot price(s) missing, first {first.name} ({first.channel.value}) "
-        f"on {first.start.date().isoformat()}: {first.reason.value}"
-    )

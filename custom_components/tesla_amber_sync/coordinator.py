@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.util import dt as dt_util
 
 from .api.amber import AmberClient
 from .api.errors import ApiError
 from .api.models import (
     AmberSite,
     ChannelType,
+    EnergyHistory,
     IntervalType,
     LiveStatus,
     PriceInterval,
@@ -25,6 +28,7 @@ from .api.teslemetry import TeslemetryClient
 from .const import (
     AMBER_HOURS_EACH_WAY,
     AMBER_UPDATE_INTERVAL,
+    ENERGY_HISTORY_UPDATE_INTERVAL,
     LIVE_STATUS_UPDATE_INTERVAL,
     LOGGER,
     SITE_INFO_UPDATE_INTERVAL,
@@ -49,6 +53,7 @@ class TeslaSyncRuntimeData:
     prices: AmberPricesCoordinator
     live_status: LiveStatusCoordinator
     site_info: SiteInfoCoordinator
+    energy: EnergyHistoryCoordinator
     controller: PowerwallController
 
 
@@ -61,6 +66,13 @@ class AmberPrices:
 
     site: AmberSite
     intervals: tuple[PriceInterval, ...]
+
+    @property
+    def has_feed_in(self) -> bool:
+        """Whether the site exports on an Amber feed-in channel (a site without one earns nothing)."""
+        return any(channel.type is ChannelType.FEED_IN for channel in self.site.channels) or any(
+            interval.channel_type is ChannelType.FEED_IN for interval in self.intervals
+        )
 
     def current(self, channel: ChannelType) -> PriceInterval | None:
         """The channel's interval in progress, if Amber sent one."""
@@ -163,6 +175,16 @@ class LiveStatusCoordinator(_PowerwallCoordinator[LiveStatus]):
 class SiteInfoCoordinator(_PowerwallCoordinator[SiteInfo]):
     """Powerwall settings (mode, reserve, tariff, export rule), every 5 minutes and after each write."""
 
+    @property
+    def time_zone(self) -> ZoneInfo:
+        """The Powerwall's own zone, which its tariff slots follow; Home Assistant's when it reports none."""
+        name = self.data.installation_time_zone or self.hass.config.time_zone
+        try:
+            return ZoneInfo(name)
+        except ZoneInfoNotFoundError, ValueError:
+            LOGGER.warning("Unknown Powerwall time zone %r, using Home Assistant's", name)
+            return ZoneInfo(self.hass.config.time_zone)
+
     def __init__(
         self,
         hass: HomeAssistant,
@@ -183,5 +205,92 @@ class SiteInfoCoordinator(_PowerwallCoordinator[SiteInfo]):
     async def _async_update_data(self) -> SiteInfo:
         try:
             return await self.client.get_site_info(self.energy_site_id)
+        except ApiError as err:
+            raise_update_failed(err, TESLEMETRY)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DailyEnergy:
+    """Energy totals (Wh) of one local day of the site, from `calendar_history`."""
+
+    day: date
+    solar: float
+    home: float
+    grid_import: float
+    grid_export: float
+    battery_charge: float
+    battery_discharge: float
+
+    @classmethod
+    def from_history(cls, day: date, history: EnergyHistory) -> DailyEnergy:
+        """Add up every interval of the day."""
+        entries = history.entries
+        return cls(
+            day=day,
+            solar=sum(e.solar_energy_exported for e in entries),
+            home=sum(
+                e.consumer_energy_imported_from_grid
+                + e.consumer_energy_imported_from_solar
+                + e.consumer_energy_imported_from_battery
+                + e.consumer_energy_imported_from_generator
+                for e in entries
+            ),
+            grid_import=sum(e.grid_energy_imported for e in entries),
+            grid_export=sum(
+                e.grid_energy_exported_from_solar
+                + e.grid_energy_exported_from_battery
+                + e.grid_energy_exported_from_generator
+                for e in entries
+            ),
+            battery_charge=sum(
+                e.battery_energy_imported_from_grid
+                + e.battery_energy_imported_from_solar
+                + e.battery_energy_imported_from_generator
+                for e in entries
+            ),
+            battery_discharge=sum(e.battery_energy_exported for e in entries),
+        )
+
+
+class EnergyHistoryCoordinator(_PowerwallCoordinator[DailyEnergy]):
+    """Today's energy totals, every 5 minutes (the most Teslemetry allows for history)."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: TeslaSyncConfigEntry,
+        client: TeslemetryClient,
+        energy_site_id: int,
+        site_info: SiteInfoCoordinator,
+    ) -> None:
+        """Poll one Powerwall's energy history in the site's own day."""
+        super().__init__(
+            hass,
+            entry,
+            client,
+            energy_site_id,
+            name="Powerwall energy history",
+            update_interval=ENERGY_HISTORY_UPDATE_INTERVAL,
+        )
+        self._site_info = site_info
+
+    async def _day_totals(self, day: date, time_zone: ZoneInfo) -> DailyEnergy:
+        start = datetime.combine(day, time.min, time_zone)
+        end = datetime.combine(day + timedelta(days=1), time.min, time_zone) - timedelta(seconds=1)
+        history = await self.client.get_energy_history(
+            self.energy_site_id, period="day", time_zone=str(time_zone), start=start, end=end
+        )
+        return DailyEnergy.from_history(day, history)
+
+    async def _async_update_data(self) -> DailyEnergy:
+        time_zone = self._site_info.time_zone
+        today = dt_util.now(time_zone).date()
+        try:
+            previous = self.data
+            if previous is not None and previous.day < today:
+                # Publish the final total of the day that just ended before the counters reset at local
+                # midnight, so the Energy dashboard keeps the last minutes of yesterday.
+                self.async_set_updated_data(await self._day_totals(previous.day, time_zone))
+            return await self._day_totals(today, time_zone)
         except ApiError as err:
             raise_update_failed(err, TESLEMETRY)

@@ -31,6 +31,8 @@ from .api.models import (
 )
 from .coordinator import (
     AmberPricesCoordinator,
+    DailyEnergy,
+    EnergyHistoryCoordinator,
     LiveStatusCoordinator,
     SiteInfoCoordinator,
     TeslaSyncConfigEntry,
@@ -118,6 +120,28 @@ class SiteInfoSensorDescription(SensorEntityDescription):
     """A Powerwall sensor read from site info."""
 
     value_fn: Callable[[SiteInfo], float | str | None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnergySensorDescription(SensorEntityDescription):
+    """A daily energy total of the site, resetting at the site's local midnight."""
+
+    value_fn: Callable[[DailyEnergy], float]
+    device_class: SensorDeviceClass = SensorDeviceClass.ENERGY
+    state_class: SensorStateClass = SensorStateClass.TOTAL_INCREASING
+    native_unit_of_measurement: str = UnitOfEnergy.WATT_HOUR
+    suggested_unit_of_measurement: str = UnitOfEnergy.KILO_WATT_HOUR
+    suggested_display_precision: int = 2
+
+
+ENERGY_SENSORS: tuple[EnergySensorDescription, ...] = (
+    EnergySensorDescription(key="solar_energy", value_fn=lambda day: day.solar),
+    EnergySensorDescription(key="home_energy", value_fn=lambda day: day.home),
+    EnergySensorDescription(key="grid_import_energy", value_fn=lambda day: day.grid_import),
+    EnergySensorDescription(key="grid_export_energy", value_fn=lambda day: day.grid_export),
+    EnergySensorDescription(key="battery_charge_energy", value_fn=lambda day: day.battery_charge),
+    EnergySensorDescription(key="battery_discharge_energy", value_fn=lambda day: day.battery_discharge),
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -269,6 +293,7 @@ async def async_setup_entry(
         if description.has_fn(runtime.live_status.data)
     )
     entities.extend(SiteInfoSensor(entry, runtime.site_info, description) for description in SITE_INFO_SENSORS)
+    entities.extend(EnergySensor(entry, runtime.energy, description) for description in ENERGY_SENSORS)
     channels = {channel.type for channel in runtime.prices.data.site.channels} | {ChannelType.GENERAL}
     entities.extend(
         PriceSensor(entry, runtime.prices, description)
@@ -318,6 +343,28 @@ class SiteInfoSensor(PowerwallEntity[SiteInfoCoordinator], SensorEntity):
     def native_value(self) -> float | str | None:
         """The setting now."""
         return self.entity_description.value_fn(self.coordinator.data)
+
+
+class EnergySensor(PowerwallEntity[EnergyHistoryCoordinator], SensorEntity):
+    """Energy of the site's current local day."""
+
+    entity_description: EnergySensorDescription
+
+    def __init__(
+        self,
+        entry: TeslaSyncConfigEntry,
+        coordinator: EnergyHistoryCoordinator,
+        description: EnergySensorDescription,
+    ) -> None:
+        """Describe one daily total."""
+        super().__init__(entry, coordinator, description.key)
+        self.entity_description = description
+
+    @property
+    def native_value(self) -> float | None:
+        """Today's total so far."""
+        data = self.coordinator.data
+        return None if data is None else self.entity_description.value_fn(data)
 
 
 class PriceSensor(AmberEntity[AmberPricesCoordinator], SensorEntity):

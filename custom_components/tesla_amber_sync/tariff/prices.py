@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from ..api.models import ChannelType, PriceInterval
+from custom_components.tesla_amber_sync.api.models import ChannelType, PriceInterval
 
 CENTS_PER_DOLLAR: Final = 100.0
 
