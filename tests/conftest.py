@@ -7,7 +7,10 @@ from datetime import datetime
 
 from aioresponses import aioresponses
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 # Import our package before the test plugin's own `custom_components` shadows it ("Integration not found").
 import custom_components.tesla_amber_sync  # noqa: F401
@@ -18,9 +21,6 @@ from custom_components.tesla_amber_sync.const import (
     CONF_TESLEMETRY_API_TOKEN,
     DOMAIN,
 )
-from homeassistant.core import HomeAssistant
-from homeassistant.util import dt as dt_util
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from .aioresponses_compat import patch_aioresponses
 from .fake_cloud import AMBER_SITE_ID, ENERGY_SITE_ID, FakeCloud

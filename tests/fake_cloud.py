@@ -118,8 +118,8 @@ class FakeCloud:
     site_info: dict[str, Any] = field(default_factory=lambda: load_fixture("site_info.json")["response"])
     live_status: dict[str, Any] = field(default_factory=lambda: load_fixture("live_status.json")["response"])
     # Prices by interval start (c/kWh, billing sign); served around Home Assistant's (frozen) clock.
-    general_price: PriceFn = lambda _: 30.0  # noqa: E731
-    feed_in_price: PriceFn = lambda _: -8.0  # noqa: E731
+    general_price: PriceFn = lambda _: 30.0
+    feed_in_price: PriceFn = lambda _: -8.0
     # Amber's real horizon can be shorter than what was asked for.
     max_hours_back: float | None = None
     max_hours_ahead: float | None = None
@@ -144,7 +144,9 @@ class FakeCloud:
         for method, pattern, handler in routes:
             self.mock.add(re.compile(pattern), method=method, callback=handler, repeat=True)
 
-    def fail(self, path_suffix: str, status: int, headers: dict[str, str] | None = None, times: int = 1) -> None:
+    def fail(
+        self, path_suffix: str, status: int, headers: dict[str, str] | None = None, times: int = 1
+    ) -> None:
         """Make the next `times` requests whose path ends with `path_suffix` answer `status`."""
         self.failures.setdefault(path_suffix, []).extend([(status, headers or {})] * times)
 
@@ -158,7 +160,9 @@ class FakeCloud:
 
     def tariff_pushes(self) -> list[dict[str, Any]]:
         """The `tariff_content_v2` bodies sent so far, oldest first."""
-        return [r.json["tou_settings"]["tariff_content_v2"] for r in self.requests_to("/time_of_use_settings")]
+        return [
+            r.json["tou_settings"]["tariff_content_v2"] for r in self.requests_to("/time_of_use_settings")
+        ]
 
     # --- handlers ---------------------------------------------------------------------------------------
 

@@ -6,7 +6,11 @@ from collections.abc import Generator
 from typing import Any
 from unittest.mock import AsyncMock, patch
 
+from homeassistant.config_entries import SOURCE_USER
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.tesla_amber_sync.const import (
     CONF_AMBER_API_TOKEN,
@@ -15,10 +19,6 @@ from custom_components.tesla_amber_sync.const import (
     CONF_TESLEMETRY_API_TOKEN,
     DOMAIN,
 )
-from homeassistant.config_entries import SOURCE_USER
-from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from .conftest import AMBER_TOKEN, TESLEMETRY_TOKEN
 from .fake_cloud import AMBER_SITE_ID, ENERGY_SITE_ID, FakeCloud, load_fixture
@@ -72,8 +72,12 @@ async def test_flow_asks_for_sites_when_there_is_a_choice(hass: HomeAssistant, c
     cloud.amber_sites[1]["status"] = "active"
     cloud.amber_sites.insert(0, {**cloud.amber_sites[1], "id": "01HPENDING", "status": "pending"})
     cloud.products["response"].append(
-        {"energy_site_id": 555, "resource_type": "battery", "site_name": "Holiday house",
-         "components": {"battery": True}}
+        {
+            "energy_site_id": 555,
+            "resource_type": "battery",
+            "site_name": "Holiday house",
+            "components": {"battery": True},
+        }
     )
     result = await _start(hass)
     result = await hass.config_entries.flow.async_configure(
@@ -119,7 +123,9 @@ async def test_amber_token_errors(
     else:
         cloud.amber_sites = payload
     result = await _start(hass)
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_AMBER_API_TOKEN: "psk_x"})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_AMBER_API_TOKEN: "psk_x"}
+    )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": error}
     cloud.amber_sites = load_fixture("amber_sites.json")
@@ -140,7 +146,9 @@ async def test_teslemetry_token_errors(
     if status != 200:
         cloud.fail("/products", status)
     if not batteries:
-        cloud.products["response"] = [p for p in cloud.products["response"] if p.get("resource_type") != "battery"]
+        cloud.products["response"] = [
+            p for p in cloud.products["response"] if p.get("resource_type") != "battery"
+        ]
     result = await _start(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_AMBER_API_TOKEN: AMBER_TOKEN}
@@ -153,7 +161,9 @@ async def test_teslemetry_token_errors(
     assert result["errors"] == {"base": error}
 
 
-async def test_second_entry_for_same_powerwall_aborts(hass: HomeAssistant, config_entry: MockConfigEntry) -> None:
+async def test_second_entry_for_same_powerwall_aborts(
+    hass: HomeAssistant, config_entry: MockConfigEntry
+) -> None:
     """One entry per Powerwall."""
     config_entry.add_to_hass(hass)
     result = await _start(hass)
@@ -240,9 +250,7 @@ async def test_advanced_mode_points_every_api_elsewhere(hass: HomeAssistant, clo
         "teslemetry_base_url",
         "aemo_base_url",
     ]
-    cloud.mock.get(
-        "http://127.0.0.1:8080/amber/sites", payload=load_fixture("amber_sites.json")
-    )
+    cloud.mock.get("http://127.0.0.1:8080/amber/sites", payload=load_fixture("amber_sites.json"))
     cloud.mock.get(
         "http://127.0.0.1:8080/teslemetry/api/1/products", payload=load_fixture("teslemetry_products.json")
     )

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
-import pytest
-
-from custom_components.tesla_amber_sync.const import DOMAIN
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from custom_components.tesla_amber_sync.const import DOMAIN
 
 from .conftest import AMBER_TOKEN, START, TESLEMETRY_TOKEN
 from .fake_cloud import AMBER_SITE_ID, ENERGY_SITE_ID, FakeCloud

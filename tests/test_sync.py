@@ -7,14 +7,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from freezegun.api import FrozenDateTimeFactory
-import pytest
-
-from custom_components.tesla_amber_sync.const import DOMAIN
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID, ATTR_ENTITY_ID, SERVICE_TURN_OFF, SERVICE_TURN_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from custom_components.tesla_amber_sync.const import DOMAIN
 
 from .conftest import START
 from .fake_cloud import FakeCloud
@@ -117,7 +117,11 @@ async def test_short_forecast_falls_back_to_yesterday(
 ) -> None:
     """A 3-hour forecast with a day of history: the rest comes from the same slots of the last 24 h."""
     now = START + timedelta(minutes=5)
-    cloud.set_prices(lambda start: 40.0 if start >= now - timedelta(minutes=35) else 20.0, lambda _: -5.0, max_hours_ahead=3)
+    cloud.set_prices(
+        lambda start: 40.0 if start >= now - timedelta(minutes=35) else 20.0,
+        lambda _: -5.0,
+        max_hours_ahead=3,
+    )
     await advance(hass, freezer, timedelta(minutes=5))
     (_, body) = cloud.tariff_pushes()
     assert hass.states.get(TARIFF).attributes["fallback_slots"] > 0
@@ -231,7 +235,9 @@ async def test_sync_now_refreshes_everything_then_syncs(
     hass: HomeAssistant, init_integration: MockConfigEntry, cloud: FakeCloud
 ) -> None:
     """sync_now asks every API again and pushes the new prices."""
-    before = {path: len(cloud.requests_to(path)) for path in ("/prices/current", "/live_status", "/site_info")}
+    before = {
+        path: len(cloud.requests_to(path)) for path in ("/prices/current", "/live_status", "/site_info")
+    }
     cloud.set_prices(lambda _: 36.0, lambda _: -8.0)
     await hass.services.async_call(DOMAIN, "sync_now", blocking=True)
     for path, count in before.items():
@@ -254,7 +260,9 @@ async def test_service_validation(
         await hass.services.async_call(DOMAIN, "sync_now", blocking=True)
     assert raised.value.translation_key == "config_entry_required"
     with pytest.raises(ServiceValidationError) as raised:
-        await hass.services.async_call(DOMAIN, "sync_now", {ATTR_CONFIG_ENTRY_ID: other.entry_id}, blocking=True)
+        await hass.services.async_call(
+            DOMAIN, "sync_now", {ATTR_CONFIG_ENTRY_ID: other.entry_id}, blocking=True
+        )
     assert raised.value.translation_key == "config_entry_not_loaded"
     assert len(cloud.tariff_pushes()) == 1
 
@@ -293,7 +301,11 @@ async def test_slots_across_a_dst_change(
     local_now = now.astimezone(SYDNEY)
     for name, rate in buy.items():
         hour, minute = int(name[7:9]), int(name[10:12])
-        day = local_now.date() if (hour, minute) >= (local_now.hour, local_now.minute // 30 * 30) else local_now.date() + timedelta(days=1)
+        day = (
+            local_now.date()
+            if (hour, minute) >= (local_now.hour, local_now.minute // 30 * 30)
+            else local_now.date() + timedelta(days=1)
+        )
         if name in missing_today and day == local_now.date():
             day -= timedelta(days=1)  # no such wall-clock time today: the same slot yesterday
         instants = sorted(
@@ -301,9 +313,12 @@ async def test_slots_across_a_dst_change(
                 instant
                 for fold in (0, 1)
                 if (
-                    instant := datetime(day.year, day.month, day.day, hour, minute, tzinfo=SYDNEY, fold=fold)
-                    .astimezone(UTC)
-                ).astimezone(SYDNEY).replace(tzinfo=None)
+                    instant := datetime(
+                        day.year, day.month, day.day, hour, minute, tzinfo=SYDNEY, fold=fold
+                    ).astimezone(UTC)
+                )
+                .astimezone(SYDNEY)
+                .replace(tzinfo=None)
                 == datetime(day.year, day.month, day.day, hour, minute)
             }
         )

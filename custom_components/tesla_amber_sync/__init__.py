@@ -109,4 +109,3 @@ def _register_devices(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -> None:
     runtime = entry.runtime_data
     device_registry.async_get_or_create(config_entry_id=entry.entry_id, **powerwall_device_info(runtime))
     device_registry.async_get_or_create(config_entry_id=entry.entry_id, **amber_device_info(runtime))
-

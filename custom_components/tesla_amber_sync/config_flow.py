@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import voluptuous as vol
-
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigFlow, ConfigFlowResult
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
@@ -18,6 +16,7 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
+import probatio
 
 from .api.aemo import AEMO_SUMMARY_URL
 from .api.amber import AMBER_BASE_URL, AmberClient
@@ -78,7 +77,9 @@ class TeslaSyncConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def _amber_sites_for(self, token: str) -> tuple[AmberSite, ...]:
         client = AmberClient(
-            async_get_clientsession(self.hass), token, base_url=self._base_url(CONF_AMBER_BASE_URL, AMBER_BASE_URL)
+            async_get_clientsession(self.hass),
+            token,
+            base_url=self._base_url(CONF_AMBER_BASE_URL, AMBER_BASE_URL),
         )
         try:
             sites = await client.get_sites()
@@ -124,15 +125,15 @@ class TeslaSyncConfigFlow(ConfigFlow, domain=DOMAIN):
                 if len(active) == 1:
                     return await self.async_step_amber_site({CONF_AMBER_SITE_ID: active[0].id})
                 return await self.async_step_amber_site()
-        schema: dict[vol.Marker, Any] = {vol.Required(CONF_AMBER_API_TOKEN): _TOKEN_SELECTOR}
+        schema: dict[probatio.Marker, Any] = {probatio.Required(CONF_AMBER_API_TOKEN): _TOKEN_SELECTOR}
         if self.show_advanced_options:
             schema.update(
                 {
-                    vol.Optional(key, default=self._data.get(key, default)): _URL_SELECTOR
+                    probatio.Optional(key, default=self._data.get(key, default)): _URL_SELECTOR
                     for key, default in ADVANCED_URLS.items()
                 }
             )
-        return self.async_show_form(step_id="user", data_schema=vol.Schema(schema), errors=errors)
+        return self.async_show_form(step_id="user", data_schema=probatio.Schema(schema), errors=errors)
 
     async def async_step_amber_site(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Choose the Amber site, showing each NMI and status."""
@@ -148,9 +149,9 @@ class TeslaSyncConfigFlow(ConfigFlow, domain=DOMAIN):
         ]
         return self.async_show_form(
             step_id="amber_site",
-            data_schema=vol.Schema(
+            data_schema=probatio.Schema(
                 {
-                    vol.Required(CONF_AMBER_SITE_ID, default=first_active.id): SelectSelector(
+                    probatio.Required(CONF_AMBER_SITE_ID, default=first_active.id): SelectSelector(
                         SelectSelectorConfig(options=options, mode=SelectSelectorMode.LIST)
                     )
                 }
@@ -174,7 +175,7 @@ class TeslaSyncConfigFlow(ConfigFlow, domain=DOMAIN):
                 return await self.async_step_energy_site()
         return self.async_show_form(
             step_id="teslemetry",
-            data_schema=vol.Schema({vol.Required(CONF_TESLEMETRY_API_TOKEN): _TOKEN_SELECTOR}),
+            data_schema=probatio.Schema({probatio.Required(CONF_TESLEMETRY_API_TOKEN): _TOKEN_SELECTOR}),
             errors=errors,
         )
 
@@ -188,16 +189,14 @@ class TeslaSyncConfigFlow(ConfigFlow, domain=DOMAIN):
             self._data[CONF_ENERGY_SITE_ID] = energy_site_id
             return self.async_create_entry(title=site.site_name or "Powerwall", data=self._data)
         options = [
-            SelectOptionDict(
-                value=str(site.energy_site_id), label=site.site_name or str(site.energy_site_id)
-            )
+            SelectOptionDict(value=str(site.energy_site_id), label=site.site_name or str(site.energy_site_id))
             for site in self._energy_sites
         ]
         return self.async_show_form(
             step_id="energy_site",
-            data_schema=vol.Schema(
+            data_schema=probatio.Schema(
                 {
-                    vol.Required(CONF_ENERGY_SITE_ID): SelectSelector(
+                    probatio.Required(CONF_ENERGY_SITE_ID): SelectSelector(
                         SelectSelectorConfig(options=options, mode=SelectSelectorMode.LIST)
                     )
                 }
@@ -220,27 +219,31 @@ class TeslaSyncConfigFlow(ConfigFlow, domain=DOMAIN):
         self._reauth_keys = tuple(failing) or (CONF_AMBER_API_TOKEN, CONF_TESLEMETRY_API_TOKEN)
         return await self.async_step_reauth_confirm()
 
-    async def async_step_reauth_confirm(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
+    async def _check_new_tokens(self, user_input: dict[str, Any], *, energy_site_id: str | None) -> None:
+        if CONF_AMBER_API_TOKEN in user_input:
+            await self._amber_sites_for(user_input[CONF_AMBER_API_TOKEN])
+        if CONF_TESLEMETRY_API_TOKEN in user_input:
+            energy_sites = await self._energy_sites_for(user_input[CONF_TESLEMETRY_API_TOKEN])
+            # A token for another Tesla account would leave this entry without its Powerwall.
+            if energy_site_id not in {str(site.energy_site_id) for site in energy_sites}:
+                raise _FlowError("energy_site_missing")
+
+    async def async_step_reauth_confirm(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Check the new token(s) and reload the entry with them."""
         errors: dict[str, str] = {}
         entry = self._get_reauth_entry()
         if user_input is not None:
             try:
-                if CONF_AMBER_API_TOKEN in user_input:
-                    await self._amber_sites_for(user_input[CONF_AMBER_API_TOKEN])
-                if CONF_TESLEMETRY_API_TOKEN in user_input:
-                    energy_sites = await self._energy_sites_for(user_input[CONF_TESLEMETRY_API_TOKEN])
-                    if entry.unique_id not in {str(site.energy_site_id) for site in energy_sites}:
-                        raise _FlowError("energy_site_missing")
+                await self._check_new_tokens(user_input, energy_site_id=entry.unique_id)
             except _FlowError as err:
                 errors["base"] = err.error
             else:
                 return self.async_update_reload_and_abort(entry, data_updates=user_input)
         return self.async_show_form(
             step_id="reauth_confirm",
-            data_schema=vol.Schema({vol.Required(key): _TOKEN_SELECTOR for key in self._reauth_keys}),
+            data_schema=probatio.Schema(
+                {probatio.Required(key): _TOKEN_SELECTOR for key in self._reauth_keys}
+            ),
             description_placeholders={"title": entry.title},
             errors=errors,
         )

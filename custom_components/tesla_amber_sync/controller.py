@@ -157,7 +157,7 @@ class PowerwallController:
 
     # --- commands -----------------------------------------------------------------------------------
 
-    async def async_set_auto_sync(self, enabled: bool) -> None:
+    async def async_set_auto_sync(self, *, enabled: bool) -> None:
         """Turn automatic sync on (and sync at once) or off."""
         self._state.auto_sync = enabled
         await self._store.async_save_state(self._state)
@@ -212,18 +212,13 @@ class PowerwallController:
             self.status = SyncStatus.SYNCED
             return
         if decision.verdict is not PushVerdict.PUSH:
-            assert decision.retry_at is not None
             if decision.verdict is PushVerdict.WAIT_RATE_LIMIT:
                 self.status = SyncStatus.RATE_LIMITED
             elif self.status is SyncStatus.SYNCED:
                 self.status = SyncStatus.PENDING
-            self._schedule_retry(decision.retry_at)
-            if not automatic:
-                raise HomeAssistantError(
-                    translation_domain=DOMAIN,
-                    translation_key="rate_limited_until",
-                    translation_placeholders={"time": decision.retry_at.isoformat()},
-                )
+            retry_at = decision.retry_at or now
+            self._schedule_retry(retry_at)
+            self._raise_if_manual(automatic, "rate_limited_until", time=retry_at.isoformat())
             return
         if automatic:
             self._last_automatic_attempt_at = now
@@ -316,5 +311,3 @@ class PowerwallController:
                 translation_key=translation_key,
                 translation_placeholders=placeholders,
             )
-
-

@@ -138,9 +138,7 @@ class _PowerwallCoordinator[T](DataUpdateCoordinator[T]):
         name: str,
         update_interval: timedelta,
     ) -> None:
-        super().__init__(
-            hass, LOGGER, config_entry=entry, name=name, update_interval=update_interval
-        )
+        super().__init__(hass, LOGGER, config_entry=entry, name=name, update_interval=update_interval)
         self.client = client
         self.energy_site_id = energy_site_id
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from typing import NoReturn
 
-from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
+from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.update_coordinator import UpdateFailed
 
 from .api.errors import (
@@ -48,20 +47,3 @@ def raise_update_failed(err: ApiError, service: str) -> NoReturn:
         retry_after=err.retry_after if isinstance(err, RateLimitedError) else None,
     ) from err
 
-
-async def call_translating_errors[T](call: Awaitable[T], service: str) -> T:
-    """Await an API call for an action; an API error becomes a translated `HomeAssistantError`."""
-    try:
-        return await call
-    except AuthenticationError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key="authentication_failed",
-            translation_placeholders={"service": service},
-        ) from err
-    except ApiError as err:
-        raise HomeAssistantError(
-            translation_domain=DOMAIN,
-            translation_key=_translation_key(err),
-            translation_placeholders={"service": service, "error": str(err)},
-        ) from err

@@ -18,7 +18,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
-from .controller import PowerwallController, SyncStatus
 from .api.models import (
     ChannelType,
     ExportRule,
@@ -29,6 +28,7 @@ from .api.models import (
     SiteInfo,
     SpikeStatus,
 )
+from .controller import PowerwallController, SyncStatus
 from .coordinator import (
     AmberPricesCoordinator,
     DailyEnergy,
@@ -87,9 +87,9 @@ CONTROLLER_SENSORS: tuple[ControllerSensorDescription, ...] = (
         device_class=SensorDeviceClass.ENUM,
         options=[status.value for status in SyncStatus],
         value_fn=lambda controller, _: controller.status.value,
-        attributes_fn=lambda controller: {"rejection_message": controller.rejection_message}
-        if controller.rejection_message
-        else None,
+        attributes_fn=lambda controller: (
+            {"rejection_message": controller.rejection_message} if controller.rejection_message else None
+        ),
     ),
     ControllerSensorDescription(
         key="last_sync",
@@ -205,7 +205,9 @@ SITE_INFO_SENSORS: tuple[SiteInfoSensorDescription, ...] = (
         key="operation_mode",
         device_class=SensorDeviceClass.ENUM,
         options=[mode.value for mode in OperationMode if mode is not OperationMode.UNKNOWN],
-        value_fn=lambda info: None if info.operation_mode is OperationMode.UNKNOWN else info.operation_mode.value,
+        value_fn=lambda info: (
+            None if info.operation_mode is OperationMode.UNKNOWN else info.operation_mode.value
+        ),
     ),
     SiteInfoSensorDescription(
         key="export_rule",
@@ -241,7 +243,7 @@ def _price_sensor(key: str, channel: ChannelType) -> PriceSensorDescription:
         native_unit_of_measurement=PRICE_UNIT,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=4,
-        value_fn=lambda interval: owner_price(interval),
+        value_fn=owner_price,
         attributes_fn=lambda interval: {"estimate": interval.estimate},
     )
 
@@ -255,17 +257,17 @@ PRICE_SENSORS: tuple[PriceSensorDescription, ...] = (
         device_class=SensorDeviceClass.ENUM,
         # Home Assistant state keys are snake_case; Amber's descriptors are camelCase.
         options=[d.name.lower() for d in PriceDescriptor if d is not PriceDescriptor.UNKNOWN],
-        value_fn=lambda interval: None
-        if interval.descriptor is PriceDescriptor.UNKNOWN
-        else interval.descriptor.name.lower(),
+        value_fn=lambda interval: (
+            None if interval.descriptor is PriceDescriptor.UNKNOWN else interval.descriptor.name.lower()
+        ),
     ),
     PriceSensorDescription(
         key="price_spike_status",
         device_class=SensorDeviceClass.ENUM,
         options=[s.value for s in SpikeStatus if s is not SpikeStatus.UNKNOWN],
-        value_fn=lambda interval: None
-        if interval.spike_status is SpikeStatus.UNKNOWN
-        else interval.spike_status.value,
+        value_fn=lambda interval: (
+            None if interval.spike_status is SpikeStatus.UNKNOWN else interval.spike_status.value
+        ),
     ),
     PriceSensorDescription(
         key="renewables",
@@ -292,7 +294,9 @@ async def async_setup_entry(
         for description in LIVE_STATUS_SENSORS
         if description.has_fn(runtime.live_status.data)
     )
-    entities.extend(SiteInfoSensor(entry, runtime.site_info, description) for description in SITE_INFO_SENSORS)
+    entities.extend(
+        SiteInfoSensor(entry, runtime.site_info, description) for description in SITE_INFO_SENSORS
+    )
     entities.extend(EnergySensor(entry, runtime.energy, description) for description in ENERGY_SENSORS)
     channels = {channel.type for channel in runtime.prices.data.site.channels} | {ChannelType.GENERAL}
     entities.extend(

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-import voluptuous as vol
-
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID
 from homeassistant.core import HomeAssistant, ServiceCall, callback
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import config_validation as cv
+import probatio
 
 from .const import DOMAIN
 from .control.push_policy import PushTrigger
@@ -19,7 +17,7 @@ from .coordinator import TeslaSyncConfigEntry
 SERVICE_SYNC_TOU_SCHEDULE = "sync_tou_schedule"
 SERVICE_SYNC_NOW = "sync_now"
 
-ENTRY_SCHEMA = vol.Schema({vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string})
+ENTRY_SCHEMA = probatio.Schema({probatio.Optional(ATTR_CONFIG_ENTRY_ID): str})
 
 
 def resolve_entry(hass: HomeAssistant, call: ServiceCall) -> TeslaSyncConfigEntry:

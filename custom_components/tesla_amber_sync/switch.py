@@ -34,8 +34,8 @@ class AutoSyncSwitch(ControllerEntity, SwitchEntity):
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Turn automatic sync on and sync at once."""
-        await self.controller.async_set_auto_sync(True)
+        await self.controller.async_set_auto_sync(enabled=True)
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Stop pushing Amber prices."""
-        await self.controller.async_set_auto_sync(False)
+        await self.controller.async_set_auto_sync(enabled=False)
