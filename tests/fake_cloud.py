@@ -120,6 +120,8 @@ class FakeCloud:
     # Prices by interval start (c/kWh, billing sign); served around Home Assistant's (frozen) clock.
     general_price: PriceFn = lambda _: 30.0
     feed_in_price: PriceFn = lambda _: -8.0
+    # The site's energy so far on a local day (Wh per calendar_history field), by ISO date.
+    energy_by_day: dict[str, dict[str, float]] = field(default_factory=dict)
     # Amber's real horizon can be shorter than what was asked for.
     max_hours_back: float | None = None
     max_hours_ahead: float | None = None
@@ -139,6 +141,7 @@ class FakeCloud:
             ("GET", rf"^{re.escape(TESLEMETRY)}/products$", self._products),
             ("GET", rf"^{re.escape(TESLEMETRY)}/energy_sites/\d+/site_info$", self._site_info),
             ("GET", rf"^{re.escape(TESLEMETRY)}/energy_sites/\d+/live_status$", self._live_status),
+            ("GET", rf"^{re.escape(TESLEMETRY)}/energy_sites/\d+/calendar_history(\?.*)?$", self._history),
             ("POST", rf"^{re.escape(TESLEMETRY)}/energy_sites/\d+/[a-z_]+$", self._write),
         ]
         for method, pattern, handler in routes:
@@ -217,6 +220,28 @@ class FakeCloud:
 
     def _live_status(self, url: URL, **kwargs: Any) -> CallbackResult:
         return self._record("GET", url, kwargs) or CallbackResult(payload={"response": self.live_status})
+
+    def _history(self, url: URL, **kwargs: Any) -> CallbackResult:
+        if failure := self._record("GET", url, kwargs):
+            return failure
+        query = self.requests[-1].url.query
+        day = query["start_date"][:10]
+        totals = self.energy_by_day.get(day, {})
+        # Split each day's total over two rows, as Teslemetry returns one row per interval.
+        rows = [
+            {"timestamp": f"{day}T00:00:00+10:00", **{key: value / 2 for key, value in totals.items()}},
+            {"timestamp": f"{day}T12:00:00+10:00", **{key: value / 2 for key, value in totals.items()}},
+        ]
+        return CallbackResult(
+            payload={
+                "response": {
+                    "serial_number": "GW-1",
+                    "period": query.get("period"),
+                    "installation_time_zone": query.get("time_zone"),
+                    "time_series": rows if totals else None,
+                }
+            }
+        )
 
     def _write(self, url: URL, **kwargs: Any) -> CallbackResult:
         if failure := self._record("POST", url, kwargs):

@@ -46,4 +46,3 @@ def raise_update_failed(err: ApiError, service: str) -> NoReturn:
         translation_placeholders={"service": service, "error": str(err)},
         retry_after=err.retry_after if isinstance(err, RateLimitedError) else None,
     ) from err
-

@@ -412,6 +412,8 @@ class ControllerSensor(ControllerEntity, SensorEntity):
     """A sensor whose value comes from the controller."""
 
     entity_description: ControllerSensorDescription
+    # 48 slots change every few minutes: keep them out of the recorder's database.
+    _unrecorded_attributes = frozenset({"slots"})
 
     def __init__(self, entry: TeslaSyncConfigEntry, description: ControllerSensorDescription) -> None:
         """Describe one controller value."""

@@ -3,21 +3,43 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID
-from homeassistant.core import HomeAssistant, ServiceCall, callback
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse, callback
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.util import dt as dt_util
 import probatio
 
+from .api.models import ChannelType, IntervalType
 from .const import DOMAIN
 from .control.push_policy import PushTrigger
 from .coordinator import TeslaSyncConfigEntry
+from .tariff.prices import owner_price
 
 SERVICE_SYNC_TOU_SCHEDULE = "sync_tou_schedule"
 SERVICE_SYNC_NOW = "sync_now"
+SERVICE_GET_PRICE_FORECAST = "get_price_forecast"
+
+ATTR_CHANNEL = "channel"
+ATTR_HOURS = "hours"
+# The service's channel names, in the owner's words, and Amber's.
+FORECAST_CHANNELS: dict[str, ChannelType] = {
+    "general": ChannelType.GENERAL,
+    "feed_in": ChannelType.FEED_IN,
+    "controlled_load": ChannelType.CONTROLLED_LOAD,
+}
+MAX_FORECAST_HOURS = 48
 
 ENTRY_SCHEMA = probatio.Schema({probatio.Optional(ATTR_CONFIG_ENTRY_ID): str})
+FORECAST_SCHEMA = ENTRY_SCHEMA.extend(
+    {
+        probatio.Optional(ATTR_CHANNEL, default="general"): probatio.In(list(FORECAST_CHANNELS)),
+        # The range is checked in the handler, so the owner gets a translated message.
+        probatio.Optional(ATTR_HOURS, default=24): probatio.Coerce(int),
+    }
+)
 
 
 def resolve_entry(hass: HomeAssistant, call: ServiceCall) -> TeslaSyncConfigEntry:
@@ -66,8 +88,48 @@ async def _sync_now(call: ServiceCall) -> None:
         await runtime.controller.async_sync(PushTrigger.REQUEST)
 
 
+async def _get_price_forecast(call: ServiceCall) -> ServiceResponse:
+    hours: int = call.data[ATTR_HOURS]
+    if not 1 <= hours <= MAX_FORECAST_HOURS:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_hours",
+            translation_placeholders={"hours": str(hours), "max": str(MAX_FORECAST_HOURS)},
+        )
+    entry = resolve_entry(call.hass, call)
+    prices = entry.runtime_data.prices
+    if not prices.last_update_success:
+        raise HomeAssistantError(translation_domain=DOMAIN, translation_key="prices_unavailable")
+    channel = FORECAST_CHANNELS[call.data[ATTR_CHANNEL]]
+    now = dt_util.utcnow()
+    until = now + timedelta(hours=hours)
+    return {
+        "forecasts": [
+            {
+                "start": interval.start_time.isoformat(),
+                "end": interval.end_time.isoformat(),
+                "price": round(owner_price(interval), 5),
+                "descriptor": interval.descriptor.name.lower(),
+                "spike_status": interval.spike_status.value,
+            }
+            for interval in prices.data.intervals
+            if interval.channel_type is channel
+            and interval.type in {IntervalType.CURRENT, IntervalType.FORECAST}
+            and interval.end_time > now
+            and interval.start_time < until
+        ]
+    }
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register every service of the integration."""
     hass.services.async_register(DOMAIN, SERVICE_SYNC_TOU_SCHEDULE, _sync_tou_schedule, ENTRY_SCHEMA)
     hass.services.async_register(DOMAIN, SERVICE_SYNC_NOW, _sync_now, ENTRY_SCHEMA)
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_GET_PRICE_FORECAST,
+        _get_price_forecast,
+        FORECAST_SCHEMA,
+        supports_response=SupportsResponse.ONLY,
+    )

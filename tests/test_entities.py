@@ -1,0 +1,191 @@
+"""What the owner sees: every platform's entities, their availability, daily energy and the forecast service."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+import logging
+from typing import Any
+from unittest.mock import patch
+
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.tesla_amber_sync.const import DOMAIN
+from homeassistant.const import STATE_UNAVAILABLE, Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import entity_registry as er
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+    snapshot_platform,
+)
+
+from .conftest import START
+from .fake_cloud import FakeCloud
+
+TODAY = {
+    "solar_energy_exported": 12000.0,
+    "grid_energy_imported": 3000.0,
+    "grid_energy_exported_from_solar": 4000.0,
+    "grid_energy_exported_from_battery": 500.0,
+    "battery_energy_exported": 6000.0,
+    "battery_energy_imported_from_solar": 5000.0,
+    "battery_energy_imported_from_grid": 1000.0,
+    "consumer_energy_imported_from_grid": 2000.0,
+    "consumer_energy_imported_from_solar": 3000.0,
+    "consumer_energy_imported_from_battery": 5500.0,
+}
+
+
+async def _set_up(hass: HomeAssistant, config_entry: MockConfigEntry, freezer: FrozenDateTimeFactory) -> None:
+    await hass.config.async_set_time_zone("Australia/Sydney")
+    freezer.move_to(START)
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+
+
+@pytest.mark.parametrize("platform", [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH])
+async def test_platform_snapshots(
+    hass: HomeAssistant,
+    cloud: FakeCloud,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    platform: Platform,
+) -> None:
+    """Every entity of every platform: registry entry (class, units, translation key) and state."""
+    cloud.energy_by_day["2026-11-21"] = TODAY
+    with patch("custom_components.tesla_amber_sync.PLATFORMS", [platform]):
+        await _set_up(hass, config_entry, freezer)
+    await snapshot_platform(hass, entity_registry, snapshot, config_entry.entry_id)
+
+
+async def test_values_follow_tesla_and_amber_conventions(
+    hass: HomeAssistant, cloud: FakeCloud, init_integration: MockConfigEntry
+) -> None:
+    """Feed-in is positive when the owner earns; grid + importing; absent export-rule keys have meaning."""
+    assert hass.states.get("sensor.amber_4102000001_general_price").state == "0.3"
+    assert hass.states.get("sensor.amber_4102000001_feed_in_price").state == "0.08"
+    assert hass.states.get("sensor.amber_4102000001_controlled_load_price") is None  # no such channel
+    assert hass.states.get("sensor.home_powerwall_grid_power").state == "-0.2"  # kW, exporting
+    assert hass.states.get("sensor.home_powerwall_export_rule").state == "pv_only"
+    assert hass.states.get("sensor.home_powerwall_grid_charging").state == "allowed"
+    assert hass.states.get("binary_sensor.home_powerwall_grid_status").state == "on"
+
+
+async def test_entities_go_unavailable_and_come_back(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    cloud: FakeCloud,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A failing source makes its entities unavailable, logged once; they recover by themselves, logged once."""
+    solar = "sensor.home_powerwall_solar_power"
+    price = "sensor.amber_4102000001_general_price"
+    assert hass.states.get(solar).state == "3.2"
+    cloud.fail("/live_status", 500, times=3)
+    cloud.fail("/prices/current", 503)
+    caplog.set_level(logging.INFO)
+    for _ in range(3):
+        freezer.tick(timedelta(seconds=30))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+    assert hass.states.get(solar).state == STATE_UNAVAILABLE
+    assert hass.states.get("binary_sensor.home_powerwall_grid_status").state == STATE_UNAVAILABLE
+    freezer.tick(timedelta(minutes=4))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert hass.states.get(price).state == STATE_UNAVAILABLE
+    # The tariff on the Powerwall is untouched while prices are missing.
+    assert len(cloud.tariff_pushes()) == 1
+    freezer.tick(timedelta(seconds=30))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert hass.states.get(solar).state == "3.2"
+    freezer.tick(timedelta(minutes=5))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert hass.states.get(price).state == "0.3"
+    lost = [r for r in caplog.records if "Error fetching Powerwall live status" in r.getMessage()]
+    back = [r for r in caplog.records if "Fetching Powerwall live status data recovered" in r.getMessage()]
+    assert (len(lost), len(back)) == (1, 1)
+    assert "teslemetry_secret" not in caplog.text
+    assert "psk_secret" not in caplog.text
+
+
+async def test_daily_energy_resets_at_local_midnight_on_a_dst_day(
+    hass: HomeAssistant, cloud: FakeCloud, config_entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    """Across Sydney's midnight before clocks go forward: yesterday's final total, then today's from zero."""
+    await hass.config.async_set_time_zone("Australia/Sydney")
+    # 23:57 AEST on 3 October 2026; the next local day is 23 hours long.
+    freezer.move_to(datetime(2026, 10, 3, 13, 57, tzinfo=UTC))
+    cloud.energy_by_day["2026-10-03"] = {"solar_energy_exported": 20000.0}
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    solar = "sensor.home_powerwall_solar_energy"
+    assert hass.states.get(solar).state == "20.0"
+    assert hass.states.get(solar).attributes["state_class"] == "total_increasing"
+    seen: list[str] = []
+    hass.bus.async_listen(
+        "state_changed",
+        lambda event: (
+            seen.append(event.data["new_state"].state) if event.data["entity_id"] == solar else None
+        ),
+    )
+    cloud.energy_by_day["2026-10-03"] = {"solar_energy_exported": 20100.0}  # the last minutes of the day
+    cloud.energy_by_day["2026-10-04"] = {"solar_energy_exported": 0.0}
+    freezer.tick(timedelta(minutes=5))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert seen == ["20.1", "0.0"]
+    today = cloud.requests_to("/calendar_history")[-1].url.query
+    assert today["start_date"] == "2026-10-04T00:00:00+10:00"
+    assert today["end_date"] == "2026-10-04T23:59:59+11:00"
+    assert today["time_zone"] == "Australia/Sydney"
+
+
+async def test_get_price_forecast(
+    hass: HomeAssistant, init_integration: MockConfigEntry, cloud: FakeCloud, freezer: FrozenDateTimeFactory
+) -> None:
+    """The forecast service returns the coming hours of a channel in dollars, owner's sign."""
+    cloud.set_prices(lambda start: 25.0 + start.hour, lambda _: -6.0)
+    await hass.services.async_call(DOMAIN, "sync_now", blocking=True)
+    response: Any = await hass.services.async_call(
+        DOMAIN, "get_price_forecast", {"hours": 2}, blocking=True, return_response=True
+    )
+    forecasts = response["forecasts"]
+    assert [entry["start"] for entry in forecasts] == [
+        "2026-11-21T02:00:01+00:00",
+        "2026-11-21T02:30:01+00:00",
+        "2026-11-21T03:00:01+00:00",
+        "2026-11-21T03:30:01+00:00",
+        "2026-11-21T04:00:01+00:00",
+    ]
+    assert forecasts[0] == {
+        "start": "2026-11-21T02:00:01+00:00",
+        "end": "2026-11-21T02:30:00+00:00",
+        "price": 0.27,
+        "descriptor": "neutral",
+        "spike_status": "none",
+    }
+    feed_in: Any = await hass.services.async_call(
+        DOMAIN, "get_price_forecast", {"channel": "feed_in", "hours": 1}, blocking=True, return_response=True
+    )
+    assert {entry["price"] for entry in feed_in["forecasts"]} == {0.06}
+    with pytest.raises(ServiceValidationError) as invalid:
+        await hass.services.async_call(
+            DOMAIN, "get_price_forecast", {"hours": 0}, blocking=True, return_response=True
+        )
+    assert invalid.value.translation_key == "invalid_hours"
+    cloud.fail("/prices/current", 500)
+    await hass.services.async_call(DOMAIN, "sync_now", blocking=True)
+    with pytest.raises(Exception, match="unavailable") as raised:
+        await hass.services.async_call(DOMAIN, "get_price_forecast", blocking=True, return_response=True)
+    assert raised.value.translation_key == "prices_unavailable"  # type: ignore[attr-defined]
