@@ -1,4 +1,4 @@
-"""What the owner sees: every platform's entities, their availability, daily energy and the forecast service."""
+"""What the owner sees: every platform's entities, availability, daily energy and the forecast service."""
 
 from __future__ import annotations
 
@@ -8,19 +8,19 @@ from typing import Any
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
-import pytest
-from syrupy.assertion import SnapshotAssertion
-
-from custom_components.tesla_amber_sync.const import DOMAIN
 from homeassistant.const import STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
+import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
     snapshot_platform,
 )
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.tesla_amber_sync.const import DOMAIN
 
 from .conftest import START
 from .fake_cloud import FakeCloud
@@ -84,7 +84,7 @@ async def test_entities_go_unavailable_and_come_back(
     freezer: FrozenDateTimeFactory,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """A failing source makes its entities unavailable, logged once; they recover by themselves, logged once."""
+    """A failing source makes its entities unavailable, logged once; they recover, logged once."""
     solar = "sensor.home_powerwall_solar_power"
     price = "sensor.amber_4102000001_general_price"
     assert hass.states.get(solar).state == "3.2"
