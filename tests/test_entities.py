@@ -68,9 +68,9 @@ async def test_values_follow_tesla_and_amber_conventions(
     hass: HomeAssistant, cloud: FakeCloud, init_integration: MockConfigEntry
 ) -> None:
     """Feed-in is positive when the owner earns; grid + importing; absent export-rule keys have meaning."""
-    assert hass.states.get("sensor.amber_4102000001_general_price").state == "0.3"
-    assert hass.states.get("sensor.amber_4102000001_feed_in_price").state == "0.08"
-    assert hass.states.get("sensor.amber_4102000001_controlled_load_price") is None  # no such channel
+    assert hass.states.get("sensor.amber_electric_general_price").state == "0.3"
+    assert hass.states.get("sensor.amber_electric_feed_in_price").state == "0.08"
+    assert hass.states.get("sensor.amber_electric_controlled_load_price") is None  # no such channel
     assert hass.states.get("sensor.home_powerwall_grid_power").state == "-0.2"  # kW, exporting
     assert hass.states.get("sensor.home_powerwall_export_rule").state == "pv_only"
     assert hass.states.get("sensor.home_powerwall_grid_charging").state == "allowed"
@@ -86,7 +86,7 @@ async def test_entities_go_unavailable_and_come_back(
 ) -> None:
     """A failing source makes its entities unavailable, logged once; they recover, logged once."""
     solar = "sensor.home_powerwall_solar_power"
-    price = "sensor.amber_4102000001_general_price"
+    price = "sensor.amber_electric_general_price"
     assert hass.states.get(solar).state == "3.2"
     cloud.fail("/live_status", 500, times=3)
     cloud.fail("/prices/current", 503)

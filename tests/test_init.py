@@ -38,7 +38,7 @@ async def test_setup_creates_both_devices(
     )
     assert amber is not None
     assert amber.entry_type is dr.DeviceEntryType.SERVICE
-    assert amber.name == "Amber 4102000001"
+    assert (amber.name, amber.serial_number, amber.model) == ("Amber Electric", "4102000001", "Ausgrid")
     # The first refreshes asked each API once, with its own token.
     (prices,) = cloud.requests_to("/prices/current")
     assert prices.headers["Authorization"] == f"Bearer {AMBER_TOKEN}"

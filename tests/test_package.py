@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import json
 from pathlib import Path
 
@@ -68,3 +69,31 @@ def test_translations_match_strings() -> None:
     strings = json.loads((PACKAGE / "strings.json").read_text())
     english = json.loads((PACKAGE / "translations" / "en.json").read_text())
     assert english == strings
+
+
+def test_dashboard_uses_only_built_in_cards_and_real_entities() -> None:
+    """The dashboard names entities the integration creates, with Home Assistant's own cards only."""
+    import yaml  # noqa: PLC0415 - only this test reads YAML
+
+    from .snapshot_entities import snapshot_entity_ids  # noqa: PLC0415
+
+    dashboard = yaml.safe_load((ROOT / "dashboards" / "tesla_sync.yaml").read_text())
+    built_in = {"vertical-stack", "entities", "history-graph", "gauge", "glance", "markdown"}
+    named: set[str] = set()
+
+    def walk(card: dict[str, object]) -> None:
+        assert card["type"] in built_in, card["type"]
+        for child in card.get("cards", []):  # type: ignore[attr-defined]
+            walk(child)
+        for entity in card.get("entities", []):  # type: ignore[attr-defined]
+            named.add(entity if isinstance(entity, str) else entity["entity"])
+        if "entity" in card:
+            named.add(str(card["entity"]))
+        if card["type"] == "markdown":
+            named.update(re.findall(r"sensor\.[a-z_]+", str(card["content"])))
+
+    for view in dashboard["views"]:
+        for card in view["cards"]:
+            walk(card)
+    assert named
+    assert named <= snapshot_entity_ids()

@@ -26,14 +26,15 @@ def powerwall_device_info(runtime: TeslaSyncRuntimeData) -> DeviceInfo:
 
 
 def amber_device_info(runtime: TeslaSyncRuntimeData) -> DeviceInfo:
-    """The Amber site: a service, identified by its NMI for the owner."""
+    """The Amber site, a service; its NMI is the serial number and its name keeps entity ids portable."""
     site = runtime.prices.data.site
     return DeviceInfo(
         identifiers={(DOMAIN, f"amber_{runtime.amber_site_id}")},
         entry_type=DeviceEntryType.SERVICE,
         manufacturer="Amber Electric",
         model=site.network,
-        name=f"Amber {site.nmi}" if site.nmi else "Amber",
+        name="Amber Electric",
+        serial_number=site.nmi or None,
         configuration_url="https://app.amber.com.au",
     )
 

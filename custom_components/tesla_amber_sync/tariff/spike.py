@@ -89,9 +89,7 @@ def build_spike_tariff(
     spike_slot = SlotPrice(buy=spike_rate, sell=spike_rate)
     return apply_tesla_rules(
         DayTariff(
-            slots=tuple(
-                spike_slot if index in spiked else slot for index, slot in enumerate(normal.slots)
-            ),
+            slots=tuple(spike_slot if index in spiked else slot for index, slot in enumerate(normal.slots)),
             demand_rates=normal.demand_rates,
             daily_charges=normal.daily_charges,
         )
