@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import ast
-import re
 import json
 from pathlib import Path
+import re
 
 import pytest
+import yaml
 
 from custom_components.tesla_amber_sync.api import INTEGRATION_VERSION
+
+from .snapshot_entities import snapshot_entity_ids
 
 ROOT = Path(__file__).parent.parent
 PACKAGE = ROOT / "custom_components" / "tesla_amber_sync"
@@ -73,10 +76,6 @@ def test_translations_match_strings() -> None:
 
 def test_dashboard_uses_only_built_in_cards_and_real_entities() -> None:
     """The dashboard names entities the integration creates, with Home Assistant's own cards only."""
-    import yaml  # noqa: PLC0415 - only this test reads YAML
-
-    from .snapshot_entities import snapshot_entity_ids  # noqa: PLC0415
-
     dashboard = yaml.safe_load((ROOT / "dashboards" / "tesla_sync.yaml").read_text())
     built_in = {"vertical-stack", "entities", "history-graph", "gauge", "glance", "markdown"}
     named: set[str] = set()
