@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigFlow, ConfigFlowResult
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlowWithReload,
+)
+from homeassistant.core import callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
+    BooleanSelector,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
     SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
@@ -34,6 +46,19 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
+from .control.regions import NEM_REGIONS, region_for_nmi
+from .control.spike import SpikeSettingsField, spike_settings_problem
+from .options import (
+    OPT_AEMO_REGION,
+    OPT_CURTAILMENT_THRESHOLD,
+    OPT_SOLAR_CURTAILMENT,
+    OPT_SPIKE_DETECTION,
+    OPT_SPIKE_EXIT_THRESHOLD,
+    OPT_SPIKE_MIN_HOLD,
+    OPT_SPIKE_THRESHOLD,
+    TeslaSyncOptions,
+    entry_options,
+)
 
 _TOKEN_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
@@ -57,11 +82,86 @@ def _error_key(err: ApiError) -> str:
     return "invalid_auth" if isinstance(err, AuthenticationError) else "cannot_connect"
 
 
+def _number(minimum: float, maximum: float, step: float, unit: str) -> NumberSelector:
+    return NumberSelector(
+        NumberSelectorConfig(
+            min=minimum, max=maximum, step=step, unit_of_measurement=unit, mode=NumberSelectorMode.BOX
+        )
+    )
+
+
+# What an owner could mean by a spike or a curtailment threshold; beyond these it is a typo.
+_MAX_SPIKE_PRICE = 20000.0
+_MAX_FEED_IN_CENTS = 100.0
+
+
+class TeslaSyncOptionsFlow(OptionsFlowWithReload):
+    """Spike response and export curtailment settings."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """One form; the values are checked together, so the machines can never flap."""
+        current = entry_options(self.config_entry, default_region=_default_region(self.config_entry))
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            problem = spike_settings_problem(
+                threshold=float(user_input[OPT_SPIKE_THRESHOLD]),
+                exit_threshold=float(user_input[OPT_SPIKE_EXIT_THRESHOLD]),
+                min_hold=timedelta(minutes=float(user_input[OPT_SPIKE_MIN_HOLD])),
+            )
+            if problem is not None:
+                errors[_SPIKE_FIELDS[problem]] = f"invalid_{problem.value}"
+            else:
+                options = TeslaSyncOptions.from_mapping(user_input, default_region=current.aemo_region)
+                return self.async_create_entry(data=options.as_mapping())
+        values = current.as_mapping() if user_input is None else {**current.as_mapping(), **user_input}
+        schema = probatio.Schema(
+            {
+                probatio.Required(OPT_AEMO_REGION): SelectSelector(
+                    SelectSelectorConfig(
+                        options=list(NEM_REGIONS), mode=SelectSelectorMode.DROPDOWN, translation_key="region"
+                    )
+                ),
+                probatio.Required(OPT_SPIKE_DETECTION): BooleanSelector(),
+                probatio.Required(OPT_SPIKE_THRESHOLD): _number(1, _MAX_SPIKE_PRICE, 1, "$/MWh"),
+                probatio.Required(OPT_SPIKE_EXIT_THRESHOLD): _number(
+                    -_MAX_SPIKE_PRICE, _MAX_SPIKE_PRICE, 1, "$/MWh"
+                ),
+                probatio.Required(OPT_SPIKE_MIN_HOLD): _number(1, 240, 1, "min"),
+                probatio.Required(OPT_SOLAR_CURTAILMENT): BooleanSelector(),
+                probatio.Required(OPT_CURTAILMENT_THRESHOLD): _number(
+                    -_MAX_FEED_IN_CENTS, _MAX_FEED_IN_CENTS, 0.1, "c/kWh"
+                ),
+            }
+        )
+        return self.async_show_form(
+            step_id="init", data_schema=self.add_suggested_values_to_schema(schema, values), errors=errors
+        )
+
+
+_SPIKE_FIELDS: dict[SpikeSettingsField, str] = {
+    SpikeSettingsField.THRESHOLD: OPT_SPIKE_THRESHOLD,
+    SpikeSettingsField.EXIT_THRESHOLD: OPT_SPIKE_EXIT_THRESHOLD,
+    SpikeSettingsField.MIN_HOLD: OPT_SPIKE_MIN_HOLD,
+}
+
+
+def _default_region(entry: ConfigEntry[Any]) -> str | None:
+    """The region the Amber site's NMI names, when the entry is loaded."""
+    runtime = getattr(entry, "runtime_data", None)
+    return region_for_nmi(runtime.prices.data.site.nmi) if runtime is not None else None
+
+
 class TeslaSyncConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up one Powerwall with the Amber site that prices it."""
 
     VERSION = 1
     MINOR_VERSION = 1
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry[Any]) -> TeslaSyncOptionsFlow:
+        """Spike and curtailment options."""
+        return TeslaSyncOptionsFlow()
 
     def __init__(self) -> None:
         """Start with nothing chosen."""

@@ -259,26 +259,33 @@ def _time(value: object) -> datetime | None:
         return None
     try:
         parsed = datetime.fromisoformat(value)
-    except ValueError:
+        # We only ever store aware times; a naive one cannot be compared and is as good as none.
+        return parsed.astimezone(UTC) if parsed.utcoffset() is not None else None
+    except ValueError, OverflowError:
         return None
-    # We only ever store aware times; a naive one cannot be compared and is as good as none.
-    return parsed if parsed.utcoffset() is not None else None
 
 
-def _require_aware(now: datetime) -> None:
+def _utc(now: datetime) -> datetime:
+    """Return `now` in UTC, refusing a naive time.
+
+    Python subtracts two times sharing a DST zone by their wall clocks, so every time the machine keeps
+    or compares is UTC.
+    """
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
+    return now.astimezone(UTC)
 
 
 def usable_price(observation: AemoRegionPrice | None, *, now: datetime) -> AemoRegionPrice | None:
     """Return `observation` when the machine may act on it, else None (see the module docstring)."""
+    now = _utc(now)
     if observation is None:
         return None
     if observation.price_status not in {AemoPriceStatus.FIRM, AemoPriceStatus.PRELIMINARY}:
         return None
     if not math.isfinite(observation.price) or observation.settlement_time.utcoffset() is None:
         return None
-    age = now - observation.settlement_time
+    age = now - observation.settlement_time.astimezone(UTC)
     if age > STALE_AFTER or age < -FUTURE_TOLERANCE:
         return None
     return observation
@@ -301,7 +308,7 @@ def step(
     option: turned off, it ends an AEMO spike (`EXIT`, reason `DISABLED`). A simulated spike ignores
     both AEMO and `enabled`, and ends at its `simulated_until`.
     """
-    _require_aware(now)
+    now = _utc(now)
     spike = state.spike
     if spike is not None and spike.simulated_until is not None:
         if now >= spike.simulated_until:
@@ -343,8 +350,8 @@ def _step_idle(
         threshold=settings.threshold,
         peak_price=price.price,
         last_price=price.price,
-        last_above_exit_at=price.settlement_time,
-        last_seen_at=price.settlement_time,
+        last_above_exit_at=price.settlement_time.astimezone(UTC),
+        last_seen_at=price.settlement_time.astimezone(UTC),
     )
     return SpikeStep(
         state=SpikeState(spike=spike),
@@ -356,7 +363,7 @@ def _step_idle(
 def _step_active(
     state: SpikeState, spike: ActiveSpike, price: AemoRegionPrice, *, now: datetime, settings: SpikeSettings
 ) -> SpikeStep:
-    settled = price.settlement_time
+    settled = price.settlement_time.astimezone(UTC)
     if settled < spike.last_seen_at:
         # An older interval than one already seen (a lagging cache): it tells nothing about now.
         return SpikeStep(state=state)
@@ -396,7 +403,7 @@ def simulate(
     and the action is `UPDATE`. Raises `ValueError` for a non-finite price or a duration that is not
     positive.
     """
-    _require_aware(now)
+    now = _utc(now)
     if not math.isfinite(price):
         raise ValueError(f"the simulated price is not a finite number: {price!r}")
     if duration <= timedelta(0):
@@ -419,13 +426,12 @@ def simulate(
     )
 
 
-def end_spike(state: SpikeState, *, now: datetime) -> SpikeStep:
+def end_spike(state: SpikeState) -> SpikeStep:
     """End any spike now (the `end_spike` service): `EXIT` when one is active, else nothing.
 
     The machine is disarmed either way, so a market still above the threshold does not start the spike
     again at the next price; it re-arms on the first usable price below the exit threshold.
     """
-    _require_aware(now)
     disarmed = SpikeState(armed=False)
     if state.spike is None:
         return SpikeStep(state=disarmed)

@@ -78,3 +78,8 @@ __all__ = [
     "tariff_problems",
     "validate_tariff",
 ]
+
+# The spike tariff (issue #5), kept at the end so that it stays clear of concurrent edits above.
+from .spike import DEFAULT_SPIKE_WINDOW, aemo_dollars_per_kwh, build_spike_tariff, spike_window_slots
+
+__all__ += ["DEFAULT_SPIKE_WINDOW", "aemo_dollars_per_kwh", "build_spike_tariff", "spike_window_slots"]
