@@ -1,0 +1,40 @@
+"""The decision logic stays pure: standard library and our API models only, and no clock reads."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+import sys
+
+import pytest
+
+PACKAGE = Path(__file__).parents[2] / "custom_components" / "tesla_amber_sync" / "control"
+ALLOWED_FIRST_PARTY = {"custom_components.tesla_amber_sync.api.models"}
+CLOCK_READS = {"now", "utcnow", "today", "time_ns", "monotonic", "perf_counter"}
+
+
+def modules() -> list[Path]:
+    return sorted(PACKAGE.glob("*.py"))
+
+
+@pytest.mark.parametrize("path", modules(), ids=lambda path: path.name)
+def test_imports_only_the_standard_library_and_api_models(path: Path) -> None:
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 1:
+                continue
+            names = [("." * node.level) + (node.module or "")]
+        else:
+            continue
+        for name in names:
+            top = name.split(".")[0]
+            assert name in ALLOWED_FIRST_PARTY or (top in sys.stdlib_module_names and top != "time"), name
+
+
+@pytest.mark.parametrize("path", modules(), ids=lambda path: path.name)
+def test_never_reads_the_clock(path: Path) -> None:
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Attribute):
+            assert node.attr not in CLOCK_READS, f"{path.name}:{node.lineno} reads the clock"
