@@ -25,6 +25,8 @@ AMBER_SITE_ID = "01HAMBERSITEACTIVE0000000"
 ENERGY_SITE_ID = 12345
 AMBER = "https://api.amber.com.au/v1"
 TESLEMETRY = "https://api.teslemetry.com/api/1"
+AEMO = "https://visualisations.aemo.com.au/aemo/apps/api/report/ELEC_NEM_SUMMARY"
+NEM_TIME = timezone(timedelta(hours=10))
 
 
 def load_fixture(name: str) -> Any:
@@ -87,7 +89,7 @@ def amber_price_payload(
                 "spotPerKwh": price / 2,
                 "perKwh": price,
                 "date": (start + timedelta(hours=10)).date().isoformat(),
-                "nemTime": (start + step).astimezone(_NEM).isoformat(),
+                "nemTime": (start + step).astimezone(NEM_TIME).isoformat(),
                 "startTime": (start + timedelta(seconds=1)).isoformat().replace("+00:00", "Z"),
                 "endTime": (start + step).isoformat().replace("+00:00", "Z"),
                 "renewables": 40.5,
@@ -105,9 +107,6 @@ def amber_price_payload(
     return intervals
 
 
-_NEM = timezone(timedelta(hours=10))
-
-
 @dataclass
 class FakeCloud:
     """The upstream world as the integration sees it."""
@@ -120,6 +119,8 @@ class FakeCloud:
     # Prices by interval start (c/kWh, billing sign); served around Home Assistant's (frozen) clock.
     general_price: PriceFn = lambda _: 30.0
     feed_in_price: PriceFn = lambda _: -8.0
+    # The NSW1 dispatch price ($/MWh) by settlement time (end of the 5-minute interval).
+    aemo_price: PriceFn = lambda _: 85.0
     # The site's energy so far on a local day (Wh per calendar_history field), by ISO date.
     energy_by_day: dict[str, dict[str, float]] = field(default_factory=dict)
     # Amber's real horizon can be shorter than what was asked for.
@@ -143,6 +144,7 @@ class FakeCloud:
             ("GET", rf"^{re.escape(TESLEMETRY)}/energy_sites/\d+/live_status$", self._live_status),
             ("GET", rf"^{re.escape(TESLEMETRY)}/energy_sites/\d+/calendar_history(\?.*)?$", self._history),
             ("POST", rf"^{re.escape(TESLEMETRY)}/energy_sites/\d+/[a-z_]+$", self._write),
+            ("GET", rf"^{re.escape(AEMO)}$", self._aemo),
         ]
         for method, pattern, handler in routes:
             self.mock.add(re.compile(pattern), method=method, callback=handler, repeat=True)
@@ -240,6 +242,35 @@ class FakeCloud:
                     "installation_time_zone": query.get("time_zone"),
                     "time_series": rows if totals else None,
                 }
+            }
+        )
+
+    def _aemo(self, url: URL, **kwargs: Any) -> CallbackResult:
+        if failure := self._record("GET", url, kwargs):
+            return failure
+        now = dt_util.utcnow()
+        step = timedelta(minutes=5)
+        epoch = datetime(2000, 1, 1, tzinfo=UTC)
+        # The latest dispatch interval that has ended, stamped at its end in NEM time without a zone.
+        settlement = epoch + ((now - epoch) // step) * step
+        rows = [
+            {
+                "SETTLEMENTDATE": settlement.astimezone(NEM_TIME).strftime("%Y-%m-%dT%H:%M:%S"),
+                "REGIONID": region,
+                "PRICE": self.aemo_price(settlement) if region == "NSW1" else 60.0,
+                "PRICE_STATUS": "FIRM",
+                "APCFLAG": 0.0,
+                "MARKETSUSPENDEDFLAG": 0.0,
+                "TOTALDEMAND": 7000.0,
+                "INTERCONNECTORFLOWS": "[]",
+            }
+            for region in ("NSW1", "QLD1", "SA1", "TAS1", "VIC1")
+        ]
+        return CallbackResult(
+            payload={
+                "ELEC_NEM_SUMMARY": rows,
+                "ELEC_NEM_SUMMARY_PRICES": [],
+                "ELEC_NEM_SUMMARY_MARKET_NOTICE": [],
             }
         )
 

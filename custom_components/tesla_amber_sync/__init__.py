@@ -10,9 +10,11 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
+from .api.aemo import AEMO_SUMMARY_URL, AemoClient
 from .api.amber import AMBER_BASE_URL, AmberClient
 from .api.teslemetry import TESLEMETRY_BASE_URL, TeslemetryClient
 from .const import (
+    CONF_AEMO_BASE_URL,
     CONF_AMBER_API_TOKEN,
     CONF_AMBER_BASE_URL,
     CONF_AMBER_SITE_ID,
@@ -21,8 +23,10 @@ from .const import (
     CONF_TESLEMETRY_BASE_URL,
     DOMAIN,
 )
+from .control.regions import region_for_nmi
 from .controller import PowerwallController
 from .coordinator import (
+    AemoPriceCoordinator,
     AmberPricesCoordinator,
     EnergyHistoryCoordinator,
     LiveStatusCoordinator,
@@ -31,6 +35,7 @@ from .coordinator import (
     TeslaSyncRuntimeData,
 )
 from .entity import amber_device_info, powerwall_device_info
+from .options import entry_options
 from .services import async_setup_services
 from .store import TeslaSyncStore
 
@@ -65,6 +70,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) ->
     live_status = LiveStatusCoordinator(hass, entry, teslemetry_client, energy_site_id)
     site_info = SiteInfoCoordinator(hass, entry, teslemetry_client, energy_site_id)
     energy = EnergyHistoryCoordinator(hass, entry, teslemetry_client, energy_site_id, site_info)
+    aemo_client = AemoClient(session, base_url=entry.data.get(CONF_AEMO_BASE_URL, AEMO_SUMMARY_URL))
     store = TeslaSyncStore(hass, entry.entry_id)
 
     # ConfigEntryNotReady / ConfigEntryAuthFailed propagate from here, as Home Assistant expects.
@@ -74,12 +80,22 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) ->
         site_info.async_config_entry_first_refresh(),
         store.async_load_state(),
     )
-    # Energy history is an extra the sync does not depend on, and it needs the site's time zone:
-    # a failure here leaves those sensors unavailable instead of failing the whole entry.
-    await energy.async_refresh()
+    # Energy history and AEMO prices are extras the sync does not depend on: a failure leaves their
+    # entities unavailable instead of failing the whole entry. Energy needs the site's time zone, and
+    # the AEMO region defaults to the one the Amber site's NMI names.
+    region = entry_options(entry, default_region=region_for_nmi(prices.data.site.nmi)).aemo_region
+    aemo = AemoPriceCoordinator(hass, entry, aemo_client, region)
+    await asyncio.gather(energy.async_refresh(), aemo.async_refresh())
 
     controller = PowerwallController(
-        hass, entry, client=teslemetry_client, site_info=site_info, prices=prices, store=store, state=stored
+        hass,
+        entry,
+        client=teslemetry_client,
+        site_info=site_info,
+        prices=prices,
+        aemo=aemo,
+        store=store,
+        state=stored,
     )
     entry.runtime_data = TeslaSyncRuntimeData(
         amber_client=amber_client,
@@ -90,12 +106,18 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) ->
         live_status=live_status,
         site_info=site_info,
         energy=energy,
+        aemo=aemo,
         controller=controller,
     )
     _register_devices(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     controller.async_start()
     return True
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -> None:
+    """Forget what the entry persisted when the owner deletes it."""
+    await TeslaSyncStore(hass, entry.entry_id).async_remove()
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -> bool:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from homeassistant.components.binary_sensor import BinarySensorEntity
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import LiveStatusCoordinator, TeslaSyncConfigEntry
-from .entity import PowerwallEntity
+from .entity import ControllerEntity, PowerwallEntity
 
 # Read-only: every value comes from a coordinator.
 PARALLEL_UPDATES = 0
@@ -20,7 +23,13 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the binary sensors of one entry."""
-    async_add_entities([GridStatusSensor(entry, entry.runtime_data.live_status, "grid_status")])
+    async_add_entities(
+        [
+            GridStatusSensor(entry, entry.runtime_data.live_status, "grid_status"),
+            SpikeActiveSensor(entry, "spike_active"),
+            CurtailmentActiveSensor(entry, "curtailment_active"),
+        ]
+    )
 
 
 class GridStatusSensor(PowerwallEntity[LiveStatusCoordinator], BinarySensorEntity):
@@ -38,3 +47,45 @@ class GridStatusSensor(PowerwallEntity[LiveStatusCoordinator], BinarySensorEntit
                 return False
             case _:
                 return None
+
+
+class SpikeActiveSensor(ControllerEntity, BinarySensorEntity):
+    """On while a price spike (real or simulated) holds the Powerwall in time-based control."""
+
+    @property
+    def is_on(self) -> bool:
+        """Whether a spike is active."""
+        return self.controller.spike_state.active
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """When it started, its peak ($/MWh), the region and the threshold in force."""
+        spike = self.controller.spike_state.spike
+        if spike is None:
+            return None
+        return {
+            "start": spike.started_at.isoformat(),
+            "peak_price": spike.peak_price,
+            "region": spike.region,
+            "threshold": spike.threshold,
+            "simulated": spike.simulated,
+        }
+
+
+class CurtailmentActiveSensor(ControllerEntity, BinarySensorEntity):
+    """On while export is stopped because feed-in does not pay."""
+
+    @property
+    def is_on(self) -> bool:
+        """Whether export is curtailed."""
+        return self.controller.curtailment_state.active
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """The feed-in earning seen, the rule in force and the owner's rule to restore."""
+        curtailment = self.controller.curtailment_state.curtailment
+        return {
+            "feed_in_price": None if curtailment is None else curtailment.last_feed_in,
+            "rule_in_force": self.controller.export_rule.value,
+            "rule_to_restore": None if curtailment is None else curtailment.rule_to_restore.value,
+        }

@@ -23,6 +23,8 @@ CONF_AEMO_BASE_URL: Final = "aemo_base_url"
 AMBER_UPDATE_INTERVAL: Final = timedelta(minutes=5)
 LIVE_STATUS_UPDATE_INTERVAL: Final = timedelta(seconds=30)
 SITE_INFO_UPDATE_INTERVAL: Final = timedelta(minutes=5)
+# AEMO dispatches every 5 minutes; a minute keeps a new price at most a minute old without hammering it.
+AEMO_UPDATE_INTERVAL: Final = timedelta(minutes=1)
 # Teslemetry allows calendar history at most every 5 minutes.
 ENERGY_HISTORY_UPDATE_INTERVAL: Final = timedelta(minutes=5)
 

@@ -12,9 +12,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
+from .api.aemo import AemoClient
 from .api.amber import AmberClient
 from .api.errors import ApiError
 from .api.models import (
+    AemoRegionPrice,
     AmberSite,
     ChannelType,
     EnergyHistory,
@@ -26,6 +28,7 @@ from .api.models import (
 )
 from .api.teslemetry import TeslemetryClient
 from .const import (
+    AEMO_UPDATE_INTERVAL,
     AMBER_HOURS_EACH_WAY,
     AMBER_UPDATE_INTERVAL,
     ENERGY_HISTORY_UPDATE_INTERVAL,
@@ -38,6 +41,7 @@ from .helpers import raise_update_failed
 if TYPE_CHECKING:
     from .controller import PowerwallController
 
+AEMO = "AEMO"
 AMBER = "Amber"
 TESLEMETRY = "Teslemetry"
 
@@ -54,6 +58,7 @@ class TeslaSyncRuntimeData:
     live_status: LiveStatusCoordinator
     site_info: SiteInfoCoordinator
     energy: EnergyHistoryCoordinator
+    aemo: AemoPriceCoordinator
     controller: PowerwallController
 
 
@@ -292,3 +297,26 @@ class EnergyHistoryCoordinator(_PowerwallCoordinator[DailyEnergy]):
             return await self._day_totals(today, time_zone)
         except ApiError as err:
             raise_update_failed(err, TESLEMETRY)
+
+
+class AemoPriceCoordinator(DataUpdateCoordinator[AemoRegionPrice | None]):
+    """The region's latest 5-minute dispatch price, every minute (only while spike detection is on)."""
+
+    config_entry: TeslaSyncConfigEntry
+
+    def __init__(
+        self, hass: HomeAssistant, entry: TeslaSyncConfigEntry, client: AemoClient, region: str
+    ) -> None:
+        """Poll AEMO's NEM summary for one region."""
+        super().__init__(
+            hass, LOGGER, config_entry=entry, name="AEMO price", update_interval=AEMO_UPDATE_INTERVAL
+        )
+        self.client = client
+        self.region = region
+
+    async def _async_update_data(self) -> AemoRegionPrice | None:
+        try:
+            prices = await self.client.get_region_prices()
+        except ApiError as err:
+            raise_update_failed(err, AEMO)
+        return prices.get(self.region)

@@ -30,6 +30,7 @@ from .api.models import (
 )
 from .controller import PowerwallController, SyncStatus
 from .coordinator import (
+    AemoPriceCoordinator,
     AmberPricesCoordinator,
     DailyEnergy,
     EnergyHistoryCoordinator,
@@ -298,6 +299,7 @@ async def async_setup_entry(
         SiteInfoSensor(entry, runtime.site_info, description) for description in SITE_INFO_SENSORS
     )
     entities.extend(EnergySensor(entry, runtime.energy, description) for description in ENERGY_SENSORS)
+    entities.append(AemoPriceSensor(entry, runtime.aemo, "aemo_price"))
     channels = {channel.type for channel in runtime.prices.data.site.channels} | {ChannelType.GENERAL}
     entities.extend(
         PriceSensor(entry, runtime.prices, description)
@@ -369,6 +371,37 @@ class EnergySensor(PowerwallEntity[EnergyHistoryCoordinator], SensorEntity):
         """Today's total so far."""
         data = self.coordinator.data
         return None if data is None else self.entity_description.value_fn(data)
+
+
+class AemoPriceSensor(PowerwallEntity[AemoPriceCoordinator], SensorEntity):
+    """The NEM region's latest 5-minute dispatch price (what spike response watches)."""
+
+    _attr_native_unit_of_measurement = "AUD/MWh"
+    _attr_state_class = SensorStateClass.MEASUREMENT
+    _attr_suggested_display_precision = 2
+
+    @property
+    def available(self) -> bool:
+        """Unavailable while AEMO fails or has no price for the region."""
+        return super().available and self.coordinator.data is not None
+
+    @property
+    def native_value(self) -> float | None:
+        """$/MWh, ex-GST; negative when the market pays to consume."""
+        data = self.coordinator.data
+        return None if data is None else data.price
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """Region, settlement time (end of the interval) and whether the price is final."""
+        data = self.coordinator.data
+        if data is None:
+            return None
+        return {
+            "region": data.region,
+            "settlement_time": data.settlement_time.isoformat(),
+            "price_status": data.price_status.value,
+        }
 
 
 class PriceSensor(AmberEntity[AmberPricesCoordinator], SensorEntity):

@@ -14,6 +14,7 @@ import probatio
 
 from .api.models import ChannelType, IntervalType
 from .const import DOMAIN
+from .control import spike as spike_machine
 from .control.push_policy import PushTrigger
 from .coordinator import TeslaSyncConfigEntry
 from .tariff.prices import owner_price
@@ -21,6 +22,13 @@ from .tariff.prices import owner_price
 SERVICE_SYNC_TOU_SCHEDULE = "sync_tou_schedule"
 SERVICE_SYNC_NOW = "sync_now"
 SERVICE_GET_PRICE_FORECAST = "get_price_forecast"
+SERVICE_SIMULATE_SPIKE = "simulate_spike"
+SERVICE_END_SPIKE = "end_spike"
+
+ATTR_PRICE = "price"
+ATTR_DURATION = "duration"
+MAX_SIMULATED_PRICE = 20000.0
+MAX_SIMULATED_MINUTES = 240
 
 ATTR_CHANNEL = "channel"
 ATTR_HOURS = "hours"
@@ -121,6 +129,46 @@ async def _get_price_forecast(call: ServiceCall) -> ServiceResponse:
     }
 
 
+SIMULATE_SCHEMA = ENTRY_SCHEMA.extend(
+    {
+        probatio.Required(ATTR_PRICE): probatio.Coerce(float),
+        probatio.Optional(ATTR_DURATION, default=10): probatio.Coerce(int),
+    }
+)
+
+
+async def _simulate_spike(call: ServiceCall) -> None:
+    price: float = call.data[ATTR_PRICE]
+    minutes: int = call.data[ATTR_DURATION]
+    if not 0 < price <= MAX_SIMULATED_PRICE:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_spike_price",
+            translation_placeholders={"price": str(price), "max": str(MAX_SIMULATED_PRICE)},
+        )
+    if not 1 <= minutes <= MAX_SIMULATED_MINUTES:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_spike_duration",
+            translation_placeholders={"duration": str(minutes), "max": str(MAX_SIMULATED_MINUTES)},
+        )
+    entry = resolve_entry(call.hass, call)
+    controller = entry.runtime_data.controller
+    region = controller.options.aemo_region
+    await controller.async_evaluate_spike(
+        lambda state, now, settings: spike_machine.simulate(
+            state, price=price, duration=timedelta(minutes=minutes), now=now, settings=settings, region=region
+        )
+    )
+
+
+async def _end_spike(call: ServiceCall) -> None:
+    entry = resolve_entry(call.hass, call)
+    await entry.runtime_data.controller.async_evaluate_spike(
+        lambda state, _now, _settings: spike_machine.end_spike(state)
+    )
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register every service of the integration."""
@@ -133,3 +181,5 @@ def async_setup_services(hass: HomeAssistant) -> None:
         FORECAST_SCHEMA,
         supports_response=SupportsResponse.ONLY,
     )
+    hass.services.async_register(DOMAIN, SERVICE_SIMULATE_SPIKE, _simulate_spike, SIMULATE_SCHEMA)
+    hass.services.async_register(DOMAIN, SERVICE_END_SPIKE, _end_spike, ENTRY_SCHEMA)

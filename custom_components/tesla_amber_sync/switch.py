@@ -10,6 +10,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import TeslaSyncConfigEntry
 from .entity import ControllerEntity
+from .options import OPT_SOLAR_CURTAILMENT, OPT_SPIKE_DETECTION
 
 # Switches write to the Powerwall through the controller, which serialises writes itself.
 PARALLEL_UPDATES = 1
@@ -21,7 +22,13 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the switches of one entry."""
-    async_add_entities([AutoSyncSwitch(entry, "auto_sync")])
+    async_add_entities(
+        [
+            AutoSyncSwitch(entry, "auto_sync"),
+            OptionSwitch(entry, OPT_SPIKE_DETECTION),
+            OptionSwitch(entry, OPT_SOLAR_CURTAILMENT),
+        ]
+    )
 
 
 class AutoSyncSwitch(ControllerEntity, SwitchEntity):
@@ -39,3 +46,25 @@ class AutoSyncSwitch(ControllerEntity, SwitchEntity):
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Stop pushing Amber prices."""
         await self.controller.async_set_auto_sync(enabled=False)
+
+
+class OptionSwitch(ControllerEntity, SwitchEntity):
+    """An on/off option of the entry (spike detection, solar curtailment), as the options flow sets it."""
+
+    def __init__(self, entry: TeslaSyncConfigEntry, key: str) -> None:
+        """Switch the option named `key`."""
+        super().__init__(entry, key)
+        self._option = key
+
+    @property
+    def is_on(self) -> bool:
+        """The option as stored."""
+        return bool(self.controller.options.as_mapping()[self._option])
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Turn the feature on and act at once."""
+        await self.controller.async_set_option(self._option, value=True)
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Turn the feature off; an override it holds ends and the owner's settings come back."""
+        await self.controller.async_set_option(self._option, value=False)
