@@ -145,11 +145,6 @@ class PowerwallController:
         return self._site_info.data.export_rule
 
     @property
-    def restore_pending(self) -> bool:
-        """Whether a baseline is held: an override is active, or its end is not yet verified."""
-        return self._state.baseline is not None
-
-    @property
     def time_zone(self) -> ZoneInfo:
         """The zone the Powerwall's tariff slots follow."""
         return self._site_info.time_zone
