@@ -140,6 +140,11 @@ class PowerwallController:
         return CurtailmentState.from_dict(self._state.overrides.get(CURTAILMENT_KEY))
 
     @property
+    def persisted_state(self) -> PersistedState:
+        """What the writer keeps across restarts (for diagnostics)."""
+        return self._state
+
+    @property
     def export_rule(self) -> ExportRule:
         """The export rule the Powerwall reports."""
         return self._site_info.data.export_rule

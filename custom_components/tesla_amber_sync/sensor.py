@@ -245,7 +245,7 @@ def _price_sensor(key: str, channel: ChannelType) -> PriceSensorDescription:
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=4,
         value_fn=owner_price,
-        attributes_fn=lambda interval: {"estimate": interval.estimate},
+        attributes_fn=lambda interval: {"current_interval_estimate": interval.estimate},
     )
 
 

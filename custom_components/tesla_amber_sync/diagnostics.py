@@ -1,0 +1,57 @@
+"""Diagnostics: what the integration knows and decided, with every secret and identifier redacted."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.core import HomeAssistant
+
+from .const import CONF_AMBER_API_TOKEN, CONF_TESLEMETRY_API_TOKEN
+from .coordinator import TeslaSyncConfigEntry
+
+TO_REDACT = {
+    CONF_AMBER_API_TOKEN,
+    CONF_TESLEMETRY_API_TOKEN,
+    "nmi",
+    "gateway_id",
+    "site_name",
+    "title",
+    "unique_id",
+    "energy_site_id",
+    "amber_site_id",
+    "id",
+}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: TeslaSyncConfigEntry
+) -> dict[str, Any]:
+    """The entry's data and options, the latest upstream data and the writer's state."""
+    runtime = entry.runtime_data
+    controller = runtime.controller
+    build = controller.last_build
+    return async_redact_data(
+        {
+            "entry": {"data": dict(entry.data), "options": dict(entry.options), "title": entry.title},
+            "amber_site": asdict(runtime.prices.data.site),
+            "amber_intervals": len(runtime.prices.data.intervals),
+            "site_info": asdict(runtime.site_info.data),
+            "live_status": asdict(runtime.live_status.data),
+            "aemo": None if runtime.aemo.data is None else asdict(runtime.aemo.data),
+            "sync": {
+                "status": controller.status.value,
+                "auto_sync": controller.auto_sync,
+                "last_sync": controller.last_sync,
+                "rejection_message": controller.rejection_message,
+                "forecast_slots": None if build is None else build.forecast_slots,
+                "fallback_slots": None if build is None else build.fallback_slots,
+                "problem": None if build is None else build.problem,
+            },
+            "spike": controller.spike_state.as_dict(),
+            "curtailment": controller.curtailment_state.as_dict(),
+            "persisted": controller.persisted_state.as_dict(),
+        },
+        TO_REDACT,
+    )
