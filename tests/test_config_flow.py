@@ -239,13 +239,14 @@ async def test_reauth_rejects_a_token_without_the_powerwall(
     assert config_entry.data[CONF_TESLEMETRY_API_TOKEN] == TESLEMETRY_TOKEN
 
 
-async def test_advanced_mode_points_every_api_elsewhere(hass: HomeAssistant, cloud: FakeCloud) -> None:
-    """Advanced users can point the entry at a simulator; the flow itself already uses those addresses."""
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER, "show_advanced_options": True}
-    )
-    assert [str(key) for key in result["data_schema"].schema] == [
-        CONF_AMBER_API_TOKEN,
+async def test_api_addresses_point_every_api_elsewhere(hass: HomeAssistant, cloud: FakeCloud) -> None:
+    """The collapsed API addresses section points the entry at a simulator; the flow itself uses them too."""
+    result = await _start(hass)
+    schema = result["data_schema"].schema
+    assert [str(key) for key in schema] == [CONF_AMBER_API_TOKEN, "api_addresses"]
+    (addresses,) = [value for key, value in schema.items() if str(key) == "api_addresses"]
+    assert addresses.options == {"collapsed": True}
+    assert [str(key) for key in addresses.schema.schema] == [
         "amber_base_url",
         "teslemetry_base_url",
         "aemo_base_url",
@@ -258,9 +259,11 @@ async def test_advanced_mode_points_every_api_elsewhere(hass: HomeAssistant, clo
         result["flow_id"],
         {
             CONF_AMBER_API_TOKEN: AMBER_TOKEN,
-            "amber_base_url": "http://127.0.0.1:8080/amber/",
-            "teslemetry_base_url": "http://127.0.0.1:8080/teslemetry",
-            "aemo_base_url": "http://127.0.0.1:8080/aemo/summary",
+            "api_addresses": {
+                "amber_base_url": "http://127.0.0.1:8080/amber/",
+                "teslemetry_base_url": "http://127.0.0.1:8080/teslemetry",
+                "aemo_base_url": "http://127.0.0.1:8080/aemo/summary",
+            },
         },
     )
     result = await hass.config_entries.flow.async_configure(

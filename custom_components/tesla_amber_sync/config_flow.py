@@ -14,6 +14,7 @@ from homeassistant.config_entries import (
     OptionsFlowWithReload,
 )
 from homeassistant.core import callback
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     BooleanSelector,
@@ -62,7 +63,8 @@ from .options import (
 
 _TOKEN_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
-# Advanced-mode fields and their public defaults; a simulator or proxy can stand in for each API.
+SECTION_API_ADDRESSES = "api_addresses"
+# The API address fields and their public defaults; a simulator or proxy can stand in for each API.
 ADVANCED_URLS: dict[str, str] = {
     CONF_AMBER_BASE_URL: AMBER_BASE_URL,
     CONF_TESLEMETRY_BASE_URL: TESLEMETRY_BASE_URL,
@@ -210,9 +212,10 @@ class TeslaSyncConfigFlow(ConfigFlow, domain=DOMAIN):
         """Ask for the Amber token."""
         errors: dict[str, str] = {}
         if user_input is not None:
+            addresses = user_input.get(SECTION_API_ADDRESSES) or {}
             for key, default in ADVANCED_URLS.items():
                 # Only a changed address is stored, so entries follow the public default if it moves.
-                url = str(user_input.get(key) or default).rstrip("/")
+                url = str(addresses.get(key) or default).rstrip("/")
                 if url != default:
                     self._data[key] = url
             try:
@@ -225,15 +228,21 @@ class TeslaSyncConfigFlow(ConfigFlow, domain=DOMAIN):
                 if len(active) == 1:
                     return await self.async_step_amber_site({CONF_AMBER_SITE_ID: active[0].id})
                 return await self.async_step_amber_site()
-        schema: dict[probatio.Marker, Any] = {probatio.Required(CONF_AMBER_API_TOKEN): _TOKEN_SELECTOR}
-        if self.show_advanced_options:
-            schema.update(
-                {
-                    probatio.Optional(key, default=self._data.get(key, default)): _URL_SELECTOR
-                    for key, default in ADVANCED_URLS.items()
-                }
-            )
-        return self.async_show_form(step_id="user", data_schema=probatio.Schema(schema), errors=errors)
+        # The API addresses sit in a collapsed section: only someone pointing the entry at a simulator or a
+        # proxy opens it (Home Assistant retired the "advanced mode" flag for flows in favour of sections).
+        addresses = probatio.Schema(
+            {
+                probatio.Optional(key, default=self._data.get(key, default)): _URL_SELECTOR
+                for key, default in ADVANCED_URLS.items()
+            }
+        )
+        schema = probatio.Schema(
+            {
+                probatio.Required(CONF_AMBER_API_TOKEN): _TOKEN_SELECTOR,
+                probatio.Optional(SECTION_API_ADDRESSES): section(addresses, {"collapsed": True}),
+            }
+        )
+        return self.async_show_form(step_id="user", data_schema=schema, errors=errors)
 
     async def async_step_amber_site(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Choose the Amber site, showing each NMI and status."""

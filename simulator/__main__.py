@@ -1,0 +1,48 @@
+"""Command line: `python -m simulator --port 8099 [--speed N] [--scenario NAME]`."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+import logging
+
+from aiohttp import web
+
+from .app import create_app
+from .config import DEFAULT_AMBER_TOKEN, DEFAULT_TESLEMETRY_TOKEN, DEFAULT_TIME_ZONE, SimulatorConfig
+from .scenarios import SCENARIOS
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line options."""
+    parser = argparse.ArgumentParser(
+        prog="python -m simulator", description="Local Amber, Teslemetry and AEMO simulator for Tesla Sync."
+    )
+    parser.add_argument("--port", type=int, default=8099, help="TCP port on 127.0.0.1 (default 8099)")
+    parser.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second")
+    parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="typical_day")
+    parser.add_argument("--start", type=datetime.fromisoformat, help="start time (ISO 8601 with offset)")
+    parser.add_argument("--time-zone", default=DEFAULT_TIME_ZONE, help="the Powerwall's IANA time zone")
+    parser.add_argument("--amber-token", default=DEFAULT_AMBER_TOKEN)
+    parser.add_argument("--teslemetry-token", default=DEFAULT_TESLEMETRY_TOKEN)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve until interrupted."""
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    config = SimulatorConfig(
+        amber_token=args.amber_token,
+        teslemetry_token=args.teslemetry_token,
+        scenario=args.scenario,
+        speed=args.speed,
+        start=args.start,
+        time_zone=args.time_zone,
+    )
+    # Loopback only: the simulator has no real security and is not meant to be reachable from elsewhere.
+    web.run_app(create_app(config), host="127.0.0.1", port=args.port, print=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+"""Start-up settings of the simulator (what the command line sets)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+# Well-known tokens of a local toy, not secrets.
+DEFAULT_AMBER_TOKEN: Final = "psk_simulator"  # noqa: S105
+DEFAULT_TESLEMETRY_TOKEN: Final = "teslemetry_simulator"  # noqa: S105
+DEFAULT_SCENARIO: Final = "typical_day"
+# A zone with daylight saving: the integration must convert Amber's fixed +10:00 times, not assume them.
+DEFAULT_TIME_ZONE: Final = "Australia/Sydney"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SimulatorConfig:
+    """What a fresh (or reset) simulator looks like."""
+
+    amber_token: str = DEFAULT_AMBER_TOKEN
+    teslemetry_token: str = DEFAULT_TESLEMETRY_TOKEN
+    scenario: str = DEFAULT_SCENARIO
+    speed: float = 1.0
+    start: datetime | None = None
+    time_zone: str = DEFAULT_TIME_ZONE
+    # Seconds a "timeout" fault holds a reply: longer than the integration's 20 s request timeout.
+    timeout_delay: float = 30.0

@@ -1,0 +1,203 @@
+"""The control API under `/_sim`: scenario, clock, faults, counters, state and reset. No auth (local only)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+
+from .faults import Fault, FaultKind
+from .responses import SIMULATOR_KEY
+from .scenarios import SCENARIOS
+from .tariff import rate_at
+
+
+def _bad(message: str) -> web.Response:
+    return web.json_response({"error": message}, status=400)
+
+
+async def _json_body(request: web.Request) -> dict[str, Any]:
+    if not request.can_read_body:
+        return {}
+    body = await request.json()
+    if not isinstance(body, dict):
+        raise TypeError("body must be a JSON object")
+    return body
+
+
+def _instant(text: object) -> datetime:
+    if not isinstance(text, str):
+        raise TypeError("expected an ISO 8601 time")
+    instant = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if instant.tzinfo is None:
+        raise ValueError("the time needs an offset")
+    return instant
+
+
+async def get_state(request: web.Request) -> web.Response:
+    """The world now: clock, scenario, Powerwall settings and flows, the tariff in force."""
+    sim = request.app[SIMULATOR_KEY]
+    now = sim.tick()
+    pw = sim.powerwall
+    rate = rate_at(pw.tariff, now.astimezone(sim.zone))
+    return web.json_response(
+        {
+            "now": now.isoformat(),
+            "local_now": now.astimezone(sim.zone).isoformat(),
+            "time_zone": sim.config.time_zone,
+            "speed": sim.clock.speed,
+            "scenario": sim.scenario.name,
+            "spike_start": sim.spike_start.isoformat() if sim.spike_start else None,
+            "powerwall": {
+                "percentage_charged": pw.percentage,
+                "energy_left": pw.energy_wh,
+                "mode": pw.mode,
+                "backup_reserve_percent": pw.backup_reserve_percent,
+                "export_rule": pw.export_rule or "battery_ok",
+                "grid_charging_allowed": pw.grid_charging_allowed,
+                "flows": {
+                    "solar": pw.flows.solar,
+                    "load": pw.flows.load,
+                    "battery": pw.flows.battery,
+                    "grid": pw.flows.grid,
+                },
+                "energy_today": pw.energy,
+            },
+            "tariff_in_force": {
+                "season": rate.season,
+                "period": rate.period,
+                "buy": rate.buy,
+                "sell": rate.sell,
+                "code": pw.tariff.get("code") if pw.tariff else None,
+                "name": pw.tariff.get("name") if pw.tariff else None,
+            },
+            "tariff_content_v2": pw.tariff,
+        }
+    )
+
+
+async def get_scenarios(_request: web.Request) -> web.Response:
+    """Every scenario with its description."""
+    return web.json_response(
+        [
+            {"name": s.name, "description": s.description, "interval_length": s.interval_length}
+            for s in SCENARIOS.values()
+        ]
+    )
+
+
+async def post_scenario(request: web.Request) -> web.Response:
+    """Switch scenario: {"name": ..., "spike_start"?: ISO time}."""
+    sim = request.app[SIMULATOR_KEY]
+    try:
+        body = await _json_body(request)
+        spike_start = _instant(body["spike_start"]) if body.get("spike_start") else None
+        scenario = sim.switch_scenario(str(body.get("name")), spike_start)
+    except KeyError:
+        return _bad(f"unknown scenario; choose one of {sorted(SCENARIOS)}")
+    except (TypeError, ValueError) as err:
+        return _bad(str(err))
+    return web.json_response({"scenario": scenario.name})
+
+
+async def post_clock(request: web.Request) -> web.Response:
+    """Move the clock: {"now"?: ISO time, "advance_seconds"?: float, "speed"?: float}."""
+    sim = request.app[SIMULATOR_KEY]
+    try:
+        body = await _json_body(request)
+        if "speed" in body:
+            sim.clock.set_speed(float(body["speed"]))
+        if body.get("now") is not None:
+            sim.clock.set(_instant(body["now"]))
+        if body.get("advance_seconds") is not None:
+            sim.clock.advance(timedelta(seconds=float(body["advance_seconds"])))
+    except (TypeError, ValueError) as err:
+        return _bad(str(err))
+    now = sim.tick()
+    return web.json_response({"now": now.isoformat(), "speed": sim.clock.speed})
+
+
+async def get_faults(request: web.Request) -> web.Response:
+    """The faults in force."""
+    return web.json_response(request.app[SIMULATOR_KEY].faults.as_json())
+
+
+async def post_fault(request: web.Request) -> web.Response:
+    """Inject a fault: {"endpoint", "kind", "status"?, "retry_after"?, "delay"?, "times"? (null: forever)}."""
+    sim = request.app[SIMULATOR_KEY]
+    try:
+        body = await _json_body(request)
+        times = body.get("times", 1)
+        fault = Fault(
+            endpoint=str(body["endpoint"]),
+            kind=FaultKind(body.get("kind", FaultKind.STATUS)),
+            status=int(body.get("status", 503)),
+            retry_after=float(body["retry_after"]) if body.get("retry_after") is not None else None,
+            delay=float(body["delay"]) if body.get("delay") is not None else None,
+            remaining=None if times is None else int(times),
+        )
+        sim.faults.add(fault)
+    except KeyError:
+        return _bad("endpoint is required")
+    except (TypeError, ValueError) as err:
+        return _bad(str(err))
+    return web.json_response(fault.as_json(), status=201)
+
+
+async def delete_faults(request: web.Request) -> web.Response:
+    """Clear every fault, or only those of `?endpoint=`."""
+    removed = request.app[SIMULATOR_KEY].faults.clear(request.query.get("endpoint"))
+    return web.json_response({"removed": removed})
+
+
+async def get_counters(request: web.Request) -> web.Response:
+    """How many requests each endpoint received."""
+    return web.json_response(dict(request.app[SIMULATOR_KEY].counters))
+
+
+async def get_requests(request: web.Request) -> web.Response:
+    """The most recent requests (optionally of `?endpoint=`), oldest first."""
+    endpoint = request.query.get("endpoint")
+    return web.json_response(
+        [
+            recorded.as_json()
+            for recorded in request.app[SIMULATOR_KEY].requests
+            if endpoint is None or recorded.endpoint == endpoint
+        ]
+    )
+
+
+async def post_powerwall(request: web.Request) -> web.Response:
+    """Set the battery's charge: {"percentage_charged": 0..100}."""
+    sim = request.app[SIMULATOR_KEY]
+    try:
+        body = await _json_body(request)
+        sim.tick()
+        sim.powerwall.set_percentage(float(body["percentage_charged"]))
+    except (KeyError, TypeError, ValueError) as err:
+        return _bad(f"percentage_charged (a number) is required: {err}")
+    return web.json_response({"percentage_charged": sim.powerwall.percentage})
+
+
+async def post_reset(request: web.Request) -> web.Response:
+    """Back to the start-up state: scenario, clock, Powerwall, faults and counters."""
+    sim = request.app[SIMULATOR_KEY]
+    sim.reset()
+    return web.json_response({"now": sim.now().isoformat(), "scenario": sim.scenario.name})
+
+
+def add_routes(app: web.Application, prefix: str = "/_sim") -> None:
+    """Register the control endpoints (names start with `sim.`, so they are not counted)."""
+    router = app.router
+    router.add_get(f"{prefix}/state", get_state, name="sim.state")
+    router.add_get(f"{prefix}/scenarios", get_scenarios, name="sim.scenarios")
+    router.add_post(f"{prefix}/scenario", post_scenario, name="sim.scenario")
+    router.add_post(f"{prefix}/clock", post_clock, name="sim.clock")
+    router.add_get(f"{prefix}/faults", get_faults, name="sim.faults")
+    router.add_post(f"{prefix}/faults", post_fault, name="sim.faults_add")
+    router.add_delete(f"{prefix}/faults", delete_faults, name="sim.faults_clear")
+    router.add_get(f"{prefix}/counters", get_counters, name="sim.counters")
+    router.add_get(f"{prefix}/requests", get_requests, name="sim.requests")
+    router.add_post(f"{prefix}/powerwall", post_powerwall, name="sim.powerwall")
+    router.add_post(f"{prefix}/reset", post_reset, name="sim.reset")

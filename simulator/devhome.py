@@ -1,0 +1,150 @@
+"""`scripts/develop`: the simulator plus a local Home Assistant with Tesla Sync already set up against it.
+
+First run: onboards a local user (dev/dev), adds Tesla Sync through its real config flow pointed at the
+simulator, and adds the Tesla Sync dashboard when `dashboards/tesla_sync.yaml` exists. Later runs log in
+and reuse what is there. Ctrl-C stops Home Assistant and the simulator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib.util
+import json
+from pathlib import Path
+import sys
+from typing import Final
+
+import aiohttp
+from aiohttp import web
+
+from .app import create_app
+from .config import SimulatorConfig
+from .homesetup import HomeAssistantSetup, Owner
+from .scenarios import SCENARIOS
+
+REPO: Final = Path(__file__).resolve().parents[1]
+HASS_PORT: Final = 8123  # Also in config/configuration.yaml.
+STARTUP_SECONDS: Final = 600.0
+
+
+def say(message: str) -> None:
+    """One line for the developer, on stderr like the shell scripts' messages."""
+    sys.stderr.write(f"\033[1m[tesla-sync]\033[0m {message}\n")
+
+
+def prepare_config(config_dir: Path, *, has_frontend: bool) -> None:
+    """Link the integration in, and write the generated includes of configuration.yaml."""
+    custom = config_dir / "custom_components"
+    custom.mkdir(parents=True, exist_ok=True)
+    link = custom / "tesla_amber_sync"
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(REPO / "custom_components" / "tesla_amber_sync")
+    dashboard = REPO / "dashboards" / "tesla_sync.yaml"
+    dashboards: dict[str, object] = {}
+    if dashboard.is_file():
+        dashboards["tesla-sync"] = {
+            "mode": "yaml",
+            "title": "Tesla Sync",
+            "icon": "mdi:home-battery",
+            "show_in_sidebar": True,
+            "filename": str(dashboard),
+        }
+    else:
+        say("no dashboards/tesla_sync.yaml yet: starting without the Tesla Sync dashboard")
+    # JSON is YAML: these files are generated every run and kept out of git with the rest of config/.
+    (config_dir / "dashboards.yaml").write_text(json.dumps(dashboards, indent=2) + "\n")
+    frontend: dict[str, str] = {}
+    if not has_frontend:
+        # Without the frontend package Home Assistant falls into recovery mode; an empty development copy
+        # keeps it running with the REST API (the UI stays blank).
+        stub = config_dir / ".frontend_stub" / "hass_frontend"
+        for folder in ("static", "frontend_latest", "frontend_es5"):
+            (stub / folder).mkdir(parents=True, exist_ok=True)
+        frontend["development_repo"] = str(stub.parent)
+    (config_dir / "frontend.yaml").write_text(json.dumps(frontend) + "\n")
+
+
+def frontend_requirement() -> str:
+    """The frontend package pinned by the installed Home Assistant."""
+    import homeassistant.components.frontend as frontend_component  # noqa: PLC0415 - only when needed
+
+    manifest = json.loads((Path(frontend_component.__file__).parent / "manifest.json").read_text())
+    return str(manifest["requirements"][0])
+
+
+async def stop(process: asyncio.subprocess.Process) -> None:
+    """Stop Home Assistant: politely, then for sure."""
+    if process.returncode is not None:
+        return
+    process.terminate()
+    try:
+        await asyncio.wait_for(process.wait(), timeout=30)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+
+
+async def run(args: argparse.Namespace, config_dir: Path, *, has_frontend: bool) -> int:
+    """Start both, provision on first run, then wait for Home Assistant to end."""
+    simulator_url = f"http://127.0.0.1:{args.sim_port}"
+    runner = web.AppRunner(create_app(SimulatorConfig(scenario=args.scenario, speed=args.speed)))
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", args.sim_port).start()
+    say(f"simulator on {simulator_url} (scenario {args.scenario}, speed {args.speed:g}x; control API /_sim)")
+    command = [sys.executable, "-m", "homeassistant", "--config", str(config_dir)]
+    if not has_frontend:
+        command.append("--skip-pip")  # Nothing else to install, and no network needed.
+    if args.debug:
+        command.append("--debug")
+    process = await asyncio.create_subprocess_exec(*command)
+    try:
+        hass_url = f"http://127.0.0.1:{HASS_PORT}"
+        owner = Owner()
+        async with aiohttp.ClientSession() as session:
+            home = HomeAssistantSetup(session, hass_url)
+            say("waiting for Home Assistant to start ...")
+            await home.wait_until_up(within=STARTUP_SECONDS, is_alive=lambda: process.returncode is None)
+            await home.sign_in(owner)
+            if await home.entries():
+                say("Tesla Sync is already set up")
+            else:
+                entry = await home.add_tesla_sync(simulator_url)
+                say(f"added Tesla Sync entry {entry.get('title')!r} pointed at the simulator")
+        say(f"Home Assistant: {hass_url}  login: {owner.username} / {owner.password}  (Ctrl-C stops both)")
+        return await process.wait()
+    finally:
+        await stop(process)
+        await runner.cleanup()
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command line of scripts/develop."""
+    parser = argparse.ArgumentParser(prog="scripts/develop", description=__doc__)
+    parser.add_argument("--config", default=str(REPO / "config"), help="Home Assistant configuration folder")
+    parser.add_argument("--sim-port", type=int, default=8099)
+    parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="typical_day")
+    parser.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second")
+    parser.add_argument("--debug", action="store_true", help="start Home Assistant with --debug")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: `python -m simulator.devhome`."""
+    args = parse_args(argv)
+    config_dir = Path(args.config).resolve()
+    has_frontend = importlib.util.find_spec("hass_frontend") is not None
+    if not has_frontend:
+        say(
+            "the Home Assistant frontend is not installed, so the UI will be blank (the REST API works). "
+            f"For the UI: scripts/run pip install '{frontend_requirement()}'"
+        )
+    prepare_config(config_dir, has_frontend=has_frontend)
+    with contextlib.suppress(KeyboardInterrupt):
+        sys.exit(asyncio.run(run(args, config_dir, has_frontend=has_frontend)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,209 @@
+"""Drive a fresh Home Assistant over its REST API: onboard a user, log in, add Tesla Sync pointed at us.
+
+Shared by `scripts/develop` (via `simulator.devhome`) and the end-to-end test, so both set Home Assistant up
+exactly as an owner would, through onboarding and the integration's real config flow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final
+
+import aiohttp
+
+from .config import DEFAULT_AMBER_TOKEN, DEFAULT_TESLEMETRY_TOKEN
+from .state import AMBER_SITE_ID, ENERGY_SITE_ID
+
+DOMAIN: Final = "tesla_amber_sync"
+ONBOARDING_STEPS: Final = ("user", "core_config", "analytics", "integration")
+
+
+class SetupError(RuntimeError):
+    """Home Assistant did not do what a step expected."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Owner:
+    """The local user scripts/develop and the end-to-end test create."""
+
+    name: str = "Developer"
+    username: str = "dev"
+    password: str = "dev"  # noqa: S105 - a throwaway local login, printed for the developer.
+
+
+def simulator_urls(simulator: str) -> dict[str, dict[str, str]]:
+    """The config flow's collapsed "API addresses" section for a simulator at `simulator`."""
+    return {
+        "api_addresses": {
+            "amber_base_url": f"{simulator}/amber/v1",
+            "teslemetry_base_url": f"{simulator}/teslemetry",
+            "aemo_base_url": f"{simulator}/aemo/ELEC_NEM_SUMMARY",
+        }
+    }
+
+
+class HomeAssistantSetup:
+    """A REST client of one Home Assistant instance at `base_url`."""
+
+    def __init__(self, session: aiohttp.ClientSession, base_url: str) -> None:
+        """Talk to Home Assistant at `base_url` (no trailing slash)."""
+        self._session = session
+        self.base_url = base_url.rstrip("/")
+        # IndieAuth: the client id is a URL; Home Assistant's own address is always accepted.
+        self.client_id = f"{self.base_url}/"
+        self.token: str | None = None
+
+    async def wait_until_up(self, *, within: float, is_alive: Callable[[], bool] | None = None) -> None:
+        """Poll until Home Assistant's HTTP server answers (`/auth/providers` needs no login)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while True:
+            if is_alive is not None and not is_alive():
+                raise SetupError("Home Assistant exited while starting")
+            try:
+                async with self._session.get(f"{self.base_url}/auth/providers") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            if loop.time() > deadline:
+                raise SetupError(f"Home Assistant did not answer within {within:g} s")
+            await asyncio.sleep(0.5)
+
+    async def _json(self, method: str, path: str, *, auth: bool = True, **kwargs: Any) -> Any:
+        headers = {"Authorization": f"Bearer {self.token}"} if auth and self.token else {}
+        async with self._session.request(
+            method, f"{self.base_url}{path}", headers=headers, **kwargs
+        ) as response:
+            text = await response.text()
+            if response.status >= 400:
+                raise SetupError(f"{method} {path}: HTTP {response.status}: {text[:300]}")
+            return await response.json(content_type=None) if text else None
+
+    async def onboarding_done(self) -> set[str]:
+        """The onboarding steps already done."""
+        async with self._session.get(f"{self.base_url}/api/onboarding") as response:
+            if response.status == 404:
+                # Once onboarding is complete, Home Assistant no longer serves the onboarding API.
+                return set(ONBOARDING_STEPS)
+            response.raise_for_status()
+            steps = await response.json()
+        return {step["step"] for step in steps if step.get("done")}
+
+    async def _token_from_code(self, code: str) -> str:
+        body = await self._json(
+            "POST",
+            "/auth/token",
+            auth=False,
+            data={"grant_type": "authorization_code", "code": code, "client_id": self.client_id},
+        )
+        return str(body["access_token"])
+
+    async def sign_in(self, owner: Owner) -> str:
+        """Onboard `owner` on a fresh instance, or log in as them on an onboarded one; returns a token."""
+        done = await self.onboarding_done()
+        if "user" not in done:
+            created = await self._json(
+                "POST",
+                "/api/onboarding/users",
+                auth=False,
+                json={
+                    "client_id": self.client_id,
+                    "name": owner.name,
+                    "username": owner.username,
+                    "password": owner.password,
+                    "language": "en",
+                },
+            )
+            self.token = await self._token_from_code(created["auth_code"])
+        else:
+            self.token = await self._login(owner)
+        # The remaining steps only mark onboarding finished, so the UI opens on the dashboard.
+        for step, body in (("core_config", None), ("analytics", None)):
+            if step not in done:
+                await self._json("POST", f"/api/onboarding/{step}", json=body)
+        if "integration" not in done:
+            await self._json(
+                "POST",
+                "/api/onboarding/integration",
+                json={"client_id": self.client_id, "redirect_uri": self.client_id},
+            )
+        return self.token
+
+    async def _login(self, owner: Owner) -> str:
+        flow = await self._json(
+            "POST",
+            "/auth/login_flow",
+            auth=False,
+            json={
+                "client_id": self.client_id,
+                "handler": ["homeassistant", None],
+                "redirect_uri": self.client_id,
+            },
+        )
+        result = await self._json(
+            "POST",
+            f"/auth/login_flow/{flow['flow_id']}",
+            auth=False,
+            json={"username": owner.username, "password": owner.password, "client_id": self.client_id},
+        )
+        if result.get("type") != "create_entry":
+            raise SetupError(f"login as {owner.username} failed: {result.get('errors')}")
+        return await self._token_from_code(str(result["result"]))
+
+    async def entries(self, domain: str = DOMAIN) -> list[dict[str, Any]]:
+        """The config entries of `domain`."""
+        entries: list[dict[str, Any]] = await self._json(
+            "GET", "/api/config/config_entries/entry", params={"domain": domain}
+        )
+        return entries
+
+    async def add_tesla_sync(
+        self,
+        simulator: str,
+        *,
+        amber_token: str = DEFAULT_AMBER_TOKEN,
+        teslemetry_token: str = DEFAULT_TESLEMETRY_TOKEN,
+    ) -> dict[str, Any]:
+        """Create the Tesla Sync entry through the config flow, with the simulator's addresses."""
+        flow = await self._json(
+            "POST",
+            "/api/config/config_entries/flow",
+            json={"handler": DOMAIN},
+        )
+        answers: dict[str, dict[str, Any]] = {
+            "user": {"amber_api_token": amber_token, **simulator_urls(simulator)},
+            "amber_site": {"amber_site_id": AMBER_SITE_ID},
+            "teslemetry": {"teslemetry_api_token": teslemetry_token},
+            "energy_site": {"energy_site_id": str(ENERGY_SITE_ID)},
+        }
+        # The site steps are skipped when there is one site; answer them anyway should they appear.
+        for _ in range(len(answers) + 1):
+            if flow.get("type") == "create_entry":
+                return dict(flow["result"])
+            if flow.get("type") != "form" or flow.get("errors"):
+                raise SetupError(f"config flow stopped: {flow}")
+            step = str(flow.get("step_id"))
+            if step not in answers:
+                raise SetupError(f"unexpected config flow step {step!r}")
+            flow = await self._json(
+                "POST", f"/api/config/config_entries/flow/{flow['flow_id']}", json=answers[step]
+            )
+        raise SetupError("config flow did not finish")
+
+    async def state(self, entity_id: str) -> dict[str, Any] | None:
+        """One entity's state object, or None when it does not exist."""
+        try:
+            state: dict[str, Any] = await self._json("GET", f"/api/states/{entity_id}")
+        except SetupError as err:
+            if "HTTP 404" in str(err):
+                return None
+            raise
+        return state
+
+    async def states(self) -> list[dict[str, Any]]:
+        """Every entity's state."""
+        states: list[dict[str, Any]] = await self._json("GET", "/api/states")
+        return states

@@ -1,0 +1,91 @@
+"""The simulated world: clock, market scenario, Powerwall, faults and what was asked of it."""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from .clock import SimClock
+from .config import SimulatorConfig
+from .faults import FaultBook
+from .powerwall import Powerwall
+from .scenarios import SCENARIOS, Scenario, floor_time
+
+AMBER_SITE_ID: Final = "01JSMAMBERS1TE0000000000AB"
+ENERGY_SITE_ID: Final = 2252150123456789
+_REQUEST_LOG_SIZE: Final = 500
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RecordedRequest:
+    """One request to an upstream endpoint, as the control API reports it."""
+
+    endpoint: str
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    at: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "endpoint": self.endpoint,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "body": self.body,
+            "at": self.at.isoformat(),
+        }
+
+
+class Simulator:
+    """Everything the endpoints read and change. One instance per application."""
+
+    def __init__(self, config: SimulatorConfig) -> None:
+        """Build a fresh world from `config`."""
+        self.config = config
+        self.zone = ZoneInfo(config.time_zone)
+        self.clock = SimClock(speed=config.speed, start=config.start)
+        self.faults = FaultBook()
+        self.counters: Counter[str] = Counter()
+        self.requests: deque[RecordedRequest] = deque(maxlen=_REQUEST_LOG_SIZE)
+        self.scenario = SCENARIOS[config.scenario]
+        self.spike_start: datetime | None = None
+        # Amber's rate-limit window (number of the 5-minute window, requests in it), for its headers.
+        self.amber_window: tuple[int, int] = (-1, 0)
+        self.powerwall = Powerwall(zone=self.zone)
+        self.switch_scenario(config.scenario)
+        self.powerwall.advance(self.now())
+
+    def reset(self) -> None:
+        """Back to the state the simulator started in (the clock restarts too)."""
+        self.__init__(self.config)  # type: ignore[misc]
+
+    def now(self) -> datetime:
+        """The simulated instant (UTC)."""
+        return self.clock.now()
+
+    def tick(self) -> datetime:
+        """Bring the Powerwall up to the clock and return the instant."""
+        now = self.now()
+        self.powerwall.advance(now)
+        return now
+
+    def switch_scenario(self, name: str, spike_start: datetime | None = None) -> Scenario:
+        """Make `name` the market; a spike scenario's spike starts now (or at `spike_start`)."""
+        scenario = SCENARIOS.get(name)
+        if scenario is None:
+            raise KeyError(name)
+        self.scenario = scenario
+        start = spike_start or self.now()
+        self.spike_start = floor_time(start, timedelta(minutes=5)) if scenario.spike_minutes else None
+        return scenario
+
+    def record(self, request: RecordedRequest) -> None:
+        """Count one request to an upstream endpoint."""
+        self.counters[request.endpoint] += 1
+        self.requests.append(request)

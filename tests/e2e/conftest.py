@@ -1,0 +1,143 @@
+"""Processes for the end-to-end test: the simulator and Home Assistant, each killed when the test ends.
+
+Both run as subprocesses of the test on 127.0.0.1, so pytest-socket (installed by Home Assistant's test
+plugin) is lifted with `socket_enabled` for these tests; the connect guard still only allows 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+import os
+from pathlib import Path
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+HASS_STARTUP_SECONDS = 120.0
+
+CONFIGURATION = """\
+homeassistant:
+  name: Tesla Sync end-to-end
+  time_zone: Australia/Sydney
+  country: AU
+  currency: AUD
+  unit_system: metric
+  latitude: -33.87
+  longitude: 151.21
+  elevation: 20
+http:
+  server_host: 127.0.0.1
+  server_port: {port}
+# Home Assistant enters recovery mode without a frontend; an empty development copy satisfies it without
+# installing the frontend package the test does not need.
+frontend:
+  development_repo: {stub}
+api:
+config:
+onboarding:
+logger:
+  default: warning
+  logs:
+    custom_components.tesla_amber_sync: debug
+"""
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations() -> None:
+    """Replace the root conftest's autouse fixture: Home Assistant runs in its own process here."""
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def wait_for_http(url: str, process: subprocess.Popen[bytes], within: float, log: Path) -> None:
+    """Poll `url` until it answers, failing early if the process dies."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"{process.args!r} exited with {process.returncode}:\n{log.read_text()[-4000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - a fixed http://127.0.0.1 URL
+                return
+        except urllib.error.HTTPError as err:
+            err.close()
+            return  # It answered, if not with 200 (before onboarding /auth/providers says 400).
+        except OSError:
+            time.sleep(0.25)
+    pytest.fail(f"{url} did not answer within {within:g} s:\n{log.read_text()[-4000:]}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop a child: politely first, then for sure."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def simulator_url(socket_enabled: None, tmp_path: Path) -> Iterator[str]:
+    """`python -m simulator` on a free port, in real time."""
+    port = free_port()
+    log = tmp_path / "simulator.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "simulator", "--port", str(port), "--scenario", "typical_day"],
+            cwd=REPO,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{url}/_sim/state", process, 30, log)
+        yield url
+    finally:
+        stop(process)
+
+
+@pytest.fixture
+def hass_url(socket_enabled: None, tmp_path: Path) -> Iterator[str]:
+    """A real Home Assistant with only what the test needs, and this repository's integration."""
+    port = free_port()
+    config = tmp_path / "hass"
+    stub = tmp_path / "frontend_stub"
+    for folder in ("static", "frontend_latest", "frontend_es5"):
+        (stub / "hass_frontend" / folder).mkdir(parents=True)
+    (config / "custom_components").mkdir(parents=True)
+    (config / "custom_components" / "tesla_amber_sync").symlink_to(
+        REPO / "custom_components" / "tesla_amber_sync"
+    )
+    (config / "configuration.yaml").write_text(CONFIGURATION.format(port=port, stub=stub))
+    log = tmp_path / "home-assistant.log"
+    # Coverage of the subprocess is not measured; keep its settings from leaking into it.
+    env = {key: value for key, value in os.environ.items() if not key.startswith("COV_CORE")}
+    with log.open("wb") as out:
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "homeassistant", "--config", str(config), "--skip-pip"],
+            cwd=REPO,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{url}/auth/providers", process, HASS_STARTUP_SECONDS, log)
+        yield url
+    finally:
+        stop(process)
+        # Show Home Assistant's log on failure (pytest prints captured output of failed tests only).
+        sys.stdout.write(log.read_text(errors="replace")[-20000:])
