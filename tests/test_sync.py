@@ -324,3 +324,17 @@ async def test_slots_across_a_dst_change(
         )
         expected = sum(_half_hour_index_price(instant) for instant in instants) / len(instants)
         assert rate == pytest.approx(expected / 100, abs=1e-4), name
+
+
+async def test_tariff_replaced_on_the_powerwall_is_written_back(
+    hass: HomeAssistant, init_integration: MockConfigEntry, cloud: FakeCloud, freezer: FrozenDateTimeFactory
+) -> None:
+    """The owner's app (or a Powerwall reset) replaced our tariff: the next cycle writes it back."""
+    ours = cloud.site_info["tariff_content_v2"]
+    cloud.site_info["tariff_content_v2"] = None
+    await advance(hass, freezer, timedelta(minutes=5))
+    await advance(hass, freezer, timedelta(minutes=5))
+    pushes = cloud.tariff_pushes()
+    assert len(pushes) == 2
+    assert pushes[-1] == ours
+    assert hass.states.get(SYNC_STATUS).state == "synced"

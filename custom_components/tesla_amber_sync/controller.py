@@ -276,7 +276,11 @@ class PowerwallController:
             return
         fingerprint = tariff_fingerprint(build.tariff)
         decision = decide_push(
-            fingerprint=fingerprint, history=self._push_history(), now=now, trigger=trigger
+            fingerprint=fingerprint,
+            history=self._push_history(),
+            now=now,
+            trigger=trigger,
+            powerwall_holds_it=self._powerwall_holds(build.tariff, now),
         )
         if decision.verdict is PushVerdict.UNCHANGED:
             self.status = SyncStatus.SYNCED
@@ -360,7 +364,11 @@ class PowerwallController:
 
     async def _read_back_matches(self, tariff: DayTariff, now: datetime) -> bool:
         await self._site_info.async_refresh()
-        content = self._site_info.data.tariff_content_v2 if self._site_info.last_update_success else None
+        return self._site_info.last_update_success and self._powerwall_holds(tariff, now)
+
+    def _powerwall_holds(self, tariff: DayTariff, now: datetime) -> bool:
+        """Whether the tariff last read from the Powerwall charges `tariff`'s rates today."""
+        content = self._site_info.data.tariff_content_v2
         if content is None:
             return False
         try:

@@ -61,19 +61,28 @@ class PushHistory:
 
 
 def decide_push(
-    *, fingerprint: str, history: PushHistory, now: datetime, trigger: PushTrigger
+    *,
+    fingerprint: str,
+    history: PushHistory,
+    now: datetime,
+    trigger: PushTrigger,
+    powerwall_holds_it: bool = True,
 ) -> PushDecision:
     """Decide whether the tariff with `fingerprint` should be written now.
 
     Every trigger honours the upstream's rate limit (a write before it would only be rejected). Only
     scheduled syncs are held to the minimum interval; a forced one skips the change check too.
+    `powerwall_holds_it` says whether the tariff last read from the Powerwall has these rates: when it
+    does not (the owner changed it in the Tesla app, or the Powerwall lost it), an unchanged tariff is
+    written again rather than waiting for the periodic re-assertion.
     """
     if history.rate_limited_until is not None and now < history.rate_limited_until:
         return PushDecision(verdict=PushVerdict.WAIT_RATE_LIMIT, retry_at=history.rate_limited_until)
     if trigger is PushTrigger.FORCE:
         return PushDecision(verdict=PushVerdict.PUSH)
     if (
-        history.verified_fingerprint == fingerprint
+        powerwall_holds_it
+        and history.verified_fingerprint == fingerprint
         and history.verified_at is not None
         and now - history.verified_at < REASSERT_AFTER
     ):
