@@ -56,7 +56,11 @@ class HomeAssistantSetup:
         self.token: str | None = None
 
     async def wait_until_up(self, *, within: float, is_alive: Callable[[], bool] | None = None) -> None:
-        """Poll until Home Assistant's HTTP server answers (`/auth/providers` needs no login)."""
+        """Poll until Home Assistant's HTTP server answers.
+
+        `/auth/providers` needs no login; before onboarding it answers 400 `onboarding_required`, which
+        still means the server is up.
+        """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within
         while True:
@@ -64,7 +68,7 @@ class HomeAssistantSetup:
                 raise SetupError("Home Assistant exited while starting")
             try:
                 async with self._session.get(f"{self.base_url}/auth/providers") as response:
-                    if response.status == 200:
+                    if response.status < 500:
                         return
             except aiohttp.ClientError:
                 pass

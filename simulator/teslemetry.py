@@ -18,7 +18,7 @@ from .responses import SIMULATOR_KEY, WRITE_ACCEPTED, tesla_error, tesla_ok
 from .state import ENERGY_SITE_ID, Simulator
 from .tariff import round_rates, tariff_problems
 
-SITE_NAME: Final = "Simulated Powerwall"
+SITE_NAME: Final = "Home Powerwall"
 MODES: Final = frozenset({"self_consumption", "autonomous", "backup"})
 EXPORT_RULES: Final = frozenset({"battery_ok", "pv_only", "never"})
 HISTORY_PERIODS: Final = frozenset({"day", "week", "month", "year", "lifetime"})

@@ -300,7 +300,7 @@ class EnergyHistoryCoordinator(_PowerwallCoordinator[DailyEnergy]):
 
 
 class AemoPriceCoordinator(DataUpdateCoordinator[AemoRegionPrice | None]):
-    """The region's latest 5-minute dispatch price, every minute (only while spike detection is on)."""
+    """The region's latest 5-minute dispatch price, every minute (the aemo_price sensor always shows it)."""
 
     config_entry: TeslaSyncConfigEntry
 

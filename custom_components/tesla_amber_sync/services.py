@@ -87,11 +87,9 @@ async def _sync_tou_schedule(call: ServiceCall) -> None:
 async def _sync_now(call: ServiceCall) -> None:
     entry = resolve_entry(call.hass, call)
     runtime = entry.runtime_data
-    await asyncio.gather(
-        runtime.prices.async_refresh(),
-        runtime.live_status.async_refresh(),
-        runtime.site_info.async_refresh(),
-    )
+    # The Powerwall first: the price refresh starts the curtailment check, which reads the export rule.
+    await asyncio.gather(runtime.live_status.async_refresh(), runtime.site_info.async_refresh())
+    await runtime.prices.async_refresh()
     if runtime.controller.auto_sync:
         await runtime.controller.async_sync(PushTrigger.REQUEST)
 

@@ -1,7 +1,11 @@
 """End to end: the simulator and a real Home Assistant, set up over REST as an owner would.
 
 Asserts that the integration, configured through its real config flow, writes a valid rolling tariff
-built from the scenario's prices to the simulated Powerwall, verifies it, and shows sane entities.
+built from the scenario's prices to the simulated Powerwall, verifies it, and shows sane entities. Then,
+through Home Assistant's REST API only: an AEMO price spike and a simulated one switch the Powerwall to
+time-based control with the spike tariff and `end_spike` gives the owner's mode and the Amber tariff back;
+a feed-in that costs the owner money sets the export rule to `never` until a whole Amber interval has paid
+again, and then the owner's own rule comes back.
 Deselect with `-m "not e2e"`.
 """
 
@@ -16,14 +20,26 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import pytest
 
+from simulator.config import DEFAULT_TESLEMETRY_TOKEN
 from simulator.homesetup import HomeAssistantSetup, Owner
 from simulator.scenarios import SCENARIOS
+from simulator.state import ENERGY_SITE_ID
 
 pytestmark = pytest.mark.e2e
 
 ZONE = ZoneInfo("Australia/Sydney")
 SYNC_DEADLINE = 90.0
-POLL = 0.5
+# Each spike or curtailment step is one or two HTTP round trips inside Home Assistant.
+STEP_DEADLINE = 30.0
+POLL = 0.25
+RATE_TOLERANCE = 1.0001e-4
+AMBER_TARIFF_CODE = "TESLA_SYNC:AMBER"
+SPIKE_TARIFF_CODE = "TESLA_SYNC:SPIKE"
+# The region of the simulated site's NMI.
+REGION = "NSW1"
+# typical_day's evening peak reaches 345 $/MWh at AEMO, above the default threshold (300): set one that only
+# price_spike crosses, so the market is calm whatever the time of day the test runs at.
+SPIKE_THRESHOLD = 1000.0
 SLOT_NAMES = [f"PERIOD_{index // 2:02d}_{index % 2 * 30:02d}" for index in range(48)]
 
 
@@ -80,12 +96,40 @@ def side_rates(side: dict[str, Any]) -> list[float]:
 
 
 def matches(actual: list[float], expected: list[float]) -> bool:
-    return all(abs(a - e) <= 1.0001e-4 for a, e in zip(actual, expected, strict=True))
+    return all(abs(a - e) <= RATE_TOLERANCE for a, e in zip(actual, expected, strict=True))
 
 
-def entity(states: list[dict[str, Any]], suffix: str) -> dict[str, Any]:
-    """The one Tesla Sync sensor whose id ends with `suffix`."""
-    found = [s for s in states if s["entity_id"].startswith("sensor.") and s["entity_id"].endswith(suffix)]
+def is_amber_tariff(buy: list[float], sell: list[float], written_at: datetime) -> bool:
+    """Whether the rates are the rolling typical_day tariff pushed at `written_at`.
+
+    HA's clock and the simulator's differ by milliseconds: a push right at a slot boundary is accepted.
+    """
+    candidates = [expected_rates(written_at - timedelta(seconds=offset)) for offset in (0, 5)]
+    return any(matches(buy, b) and matches(sell, s) for b, s in candidates)
+
+
+def slot_of(moment: datetime) -> int:
+    local = moment.astimezone(ZONE)
+    return (local.hour * 60 + local.minute) // 30
+
+
+def spike_window(at: datetime) -> set[int]:
+    """The slots covering [at, at + 1 h): the ones the spike tariff prices at the spike price."""
+    first = at.replace(second=0, microsecond=0)
+    end = at + timedelta(hours=1)
+    return {slot_of(moment) for m in range(61) if (moment := first + timedelta(minutes=m)) < end}
+
+
+def owner_earning(at: datetime) -> float:
+    """What the owner earns per exported kWh (c/kWh) in typical_day's half-hour holding `at`."""
+    local = at.astimezone(ZONE)
+    start = local.replace(minute=local.minute - local.minute % 30, second=0, microsecond=0)
+    return -SCENARIOS["typical_day"].interval_price(start, 30, ZONE).feed_in
+
+
+def entity(states: list[dict[str, Any]], suffix: str, domain: str = "sensor") -> dict[str, Any]:
+    """The one Tesla Sync entity of `domain` whose id ends with `suffix`."""
+    found = [s for s in states if s["entity_id"].startswith(f"{domain}.") and s["entity_id"].endswith(suffix)]
     assert len(found) == 1, [s["entity_id"] for s in states]
     return found[0]
 
@@ -97,7 +141,7 @@ async def test_tariff_reaches_the_powerwall(simulator_url: str, hass_url: str) -
         assert await home.onboarding_done() == {"user", "core_config", "analytics", "integration"}
         entry = await home.add_tesla_sync(simulator_url)
         assert entry["domain"] == "tesla_amber_sync"
-        assert entry["title"] == "Simulated Powerwall"
+        assert entry["title"] == "Home Powerwall"
 
         async def sim(path: str) -> Any:
             async with session.get(f"{simulator_url}/_sim/{path}") as response:
@@ -121,9 +165,7 @@ async def test_tariff_reaches_the_powerwall(simulator_url: str, hass_url: str) -
         buy, sell = side_rates(content), side_rates(content["sell_tariff"])
         assert all(0 <= s <= b for b, s in zip(buy, sell, strict=True))
         written_at = datetime.fromisoformat(writes[-1]["at"])
-        # HA's clock and the simulator's differ by milliseconds: accept a push right at a slot boundary.
-        candidates = [expected_rates(written_at - timedelta(seconds=offset)) for offset in (0, 5)]
-        assert any(matches(buy, b) and matches(sell, s) for b, s in candidates), (buy, sell, candidates[0])
+        assert is_amber_tariff(buy, sell, written_at), (buy, sell, expected_rates(written_at))
         # typical_day: the midday solar soak makes exporting cost money, so some sell rates are 0.
         assert 0.0 in sell
         assert max(buy) > 2 * min(buy)
@@ -146,13 +188,299 @@ async def test_tariff_reaches_the_powerwall(simulator_url: str, hass_url: str) -
         for suffix in ("_solar_power", "_grid_power", "_battery_power", "_home_load"):
             float(entity(states, suffix)["state"])
 
-        # TODO(issue 5): spike and negative feed-in curtailment, once the spike state machine and curtailment
-        # policy land. Planned steps, with the same helpers:
-        #   1. POST /_sim/scenario {"name": "price_spike"}; trigger an Amber refresh (update_entity
-        #      on the general price sensor) and assert, within SYNC_DEADLINE, that the Powerwall received the
-        #      spike tariff / operation change and that sensor.*_price_spike_status == "spike".
-        #   2. Switch back to typical_day; assert the baseline (mode, tariff, export rule) is restored.
-        #   3. Move into the solar soak (positive Amber feed-in): assert the export rule becomes "never"
-        #      (/_sim/state powerwall.export_rule) and returns to the baseline when feed-in pays again.
-        # The simulator's clock follows real time here, so pick scenarios/spike_start rather than moving
-        # the clock (Home Assistant's own clock cannot be moved from outside).
+        # Spike response and export curtailment, end to end (issue 5).
+        world = World(session, home, simulator_url)
+        await check_aemo_spike(world)
+        await check_simulated_spike(world)
+        await check_curtailment(world)
+
+
+class World:
+    """The simulator's control API and Home Assistant's REST API, for the spike and curtailment steps."""
+
+    def __init__(self, session: aiohttp.ClientSession, home: HomeAssistantSetup, simulator_url: str) -> None:
+        self.session = session
+        self.home = home
+        self.simulator_url = simulator_url
+
+    async def sim(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        """GET (or with a body, POST) one control endpoint of the simulator."""
+        url = f"{self.simulator_url}/_sim/{path}"
+        async with self.session.request("GET" if body is None else "POST", url, json=body) as response:
+            response.raise_for_status()
+            return await response.json()
+
+    async def aemo_price(self, region: str) -> float:
+        """The dispatch price AEMO reports for `region` now ($/MWh)."""
+        async with self.session.get(f"{self.simulator_url}/aemo/ELEC_NEM_SUMMARY") as response:
+            response.raise_for_status()
+            summary = await response.json()
+        return float(next(row["PRICE"] for row in summary["ELEC_NEM_SUMMARY"] if row["REGIONID"] == region))
+
+    async def owner_sets_export_rule(self, rule: str) -> None:
+        """The owner changes the export rule in the Tesla app: straight on the Teslemetry API."""
+        async with self.session.post(
+            f"{self.simulator_url}/teslemetry/api/1/energy_sites/{ENERGY_SITE_ID}/grid_import_export",
+            headers={"Authorization": f"Bearer {DEFAULT_TESLEMETRY_TOKEN}"},
+            json={"customer_preferred_export_rule": rule},
+        ) as response:
+            response.raise_for_status()
+
+    async def call(self, service: str, data: dict[str, Any] | None = None) -> None:
+        """Call a Home Assistant service over REST and wait for it to finish."""
+        domain, name = service.split(".", 1)
+        async with self.session.post(
+            f"{self.home.base_url}/api/services/{domain}/{name}",
+            headers={"Authorization": f"Bearer {self.home.token}"},
+            json=data or {},
+        ) as response:
+            assert response.status == 200, f"{service}: HTTP {response.status}: {await response.text()}"
+
+    async def set_options(self, **changes: Any) -> None:
+        """Change options through the options flow, as the Configure dialog does; the entry reloads."""
+        (entry,) = await self.home.entries()
+        base = f"{self.home.base_url}/api/config/config_entries/options/flow"
+        headers = {"Authorization": f"Bearer {self.home.token}"}
+        async with self.session.post(base, headers=headers, json={"handler": entry["entry_id"]}) as response:
+            assert response.status == 200, await response.text()
+            form = await response.json()
+        assert form["type"] == "form", form
+        # The form suggests the values in force; send them back with the changes.
+        answers = {field["name"]: field["description"]["suggested_value"] for field in form["data_schema"]}
+        assert set(changes) <= set(answers), (changes, answers)
+        async with self.session.post(
+            f"{base}/{form['flow_id']}", headers=headers, json={**answers, **changes}
+        ) as response:
+            assert response.status == 200, await response.text()
+            result = await response.json()
+        assert result["type"] == "create_entry", result
+
+        async def loaded() -> bool | None:
+            (entry,) = await self.home.entries()
+            return True if entry["state"] == "loaded" else None
+
+        await eventually(loaded, "the entry to reload with its new options", within=STEP_DEADLINE)
+
+    async def entity_id(self, domain: str, suffix: str) -> str:
+        """The id of the one Tesla Sync entity of `domain` ending with `suffix`."""
+        return str(entity(await self.home.states(), suffix, domain)["entity_id"])
+
+    async def state(self, entity_id: str) -> dict[str, Any]:
+        state = await self.home.state(entity_id)
+        assert state is not None, entity_id
+        return state
+
+    async def until_entity(
+        self, entity_id: str, what: str, predicate: Callable[[dict[str, Any]], bool]
+    ) -> dict[str, Any]:
+        """Poll an entity until `predicate` holds for its state object."""
+
+        async def check() -> dict[str, Any] | None:
+            state = await self.state(entity_id)
+            return state if predicate(state) else None
+
+        return await eventually(check, f"{entity_id}: {what}", within=STEP_DEADLINE)
+
+    async def until_simulated(self, what: str, predicate: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+        """Poll the simulator's `/_sim/state` until `predicate` holds."""
+
+        async def check() -> dict[str, Any] | None:
+            state: dict[str, Any] = await self.sim("state")
+            return state if predicate(state) else None
+
+        return await eventually(check, f"the simulated Powerwall: {what}", within=STEP_DEADLINE)
+
+
+def holds_spike(state: dict[str, Any]) -> bool:
+    return bool(
+        state["powerwall"]["mode"] == "autonomous" and state["tariff_in_force"]["code"] == SPIKE_TARIFF_CODE
+    )
+
+
+def holds_amber(state: dict[str, Any]) -> bool:
+    return bool(
+        state["powerwall"]["mode"] == "self_consumption"
+        and state["tariff_in_force"]["code"] == AMBER_TARIFF_CODE
+    )
+
+
+async def last_write_of(world: World, content: dict[str, Any]) -> datetime:
+    """When the tariff `content` the Powerwall holds was written to it."""
+    writes = await world.sim("requests?endpoint=teslemetry.time_of_use_settings")
+    times = [w["at"] for w in writes if w["body"]["tou_settings"]["tariff_content_v2"] == content]
+    assert times, "the tariff on the Powerwall was never written"
+    return datetime.fromisoformat(times[-1])
+
+
+async def assert_spike_tariff(world: World, state: dict[str, Any], price: float) -> None:
+    """The Powerwall holds the spike tariff: buy = sell = `price` $/kWh for the coming hour, Amber after."""
+    content = state["tariff_content_v2"]
+    written_at = await last_write_of(world, content)
+    buy, sell = side_rates(content), side_rates(content["sell_tariff"])
+    spiked = {
+        index
+        for index in range(48)
+        if abs(buy[index] - price) <= RATE_TOLERANCE and abs(sell[index] - price) <= RATE_TOLERANCE
+    }
+    for offset in (0, 5):
+        at = written_at - timedelta(seconds=offset)
+        window = spike_window(at)
+        normal_buy, normal_sell = expected_rates(at)
+        rest = [index for index in range(48) if index not in window]
+        if spiked == window and matches([buy[i] for i in rest], [normal_buy[i] for i in rest]):
+            assert matches([sell[i] for i in rest], [normal_sell[i] for i in rest]), (sell, normal_sell)
+            return
+    pytest.fail(f"not a spike tariff at {price} $/kWh written at {written_at}: {spiked=} {buy=} {sell=}")
+
+
+async def assert_baseline_back(world: World, spike_sensor: str) -> None:
+    """After a spike: the owner's mode, the Amber tariff (verified, in step with prices), no spike."""
+    await world.until_simulated("self_consumption and the Amber tariff back", holds_amber)
+    await world.until_entity(spike_sensor, "off", lambda s: s["state"] == "off")
+    sync_status = await world.entity_id("sensor", "_sync_status")
+    await world.until_entity(sync_status, "synced", lambda s: s["state"] == "synced")
+    # The Amber sync owns the tariff again: a refresh keeps it in step with the (calm) prices.
+    await world.call("tesla_amber_sync.sync_now")
+    state = await world.sim("state")
+    assert holds_amber(state), state["tariff_in_force"]
+    content = state["tariff_content_v2"]
+    buy, sell = side_rates(content), side_rates(content["sell_tariff"])
+    written_at = await last_write_of(world, content)
+    assert is_amber_tariff(buy, sell, written_at), (buy, sell, expected_rates(written_at))
+    assert (await world.state(await world.entity_id("sensor", "_operation_mode")))["state"] == (
+        "self_consumption"
+    )
+
+
+async def check_aemo_spike(world: World) -> None:
+    """AEMO reports a spike: time-based control with the spike tariff; `end_spike` gives it all back."""
+    spike_switch = await world.entity_id("switch", "_spike_detection")
+    spike_sensor = await world.entity_id("binary_sensor", "_price_spike")
+    aemo_sensor = await world.entity_id("sensor", "_aemo_price")
+    assert (await world.state(spike_switch))["state"] == "off"  # Off by default for Amber entries.
+    await world.set_options(spike_threshold=SPIKE_THRESHOLD, spike_exit_threshold=0.8 * SPIKE_THRESHOLD)
+    await world.until_entity(spike_switch, "back after the reload", lambda s: s["state"] == "off")
+    await world.call("switch.turn_on", {"entity_id": spike_switch})
+    assert (await world.state(spike_switch))["state"] == "on"
+    # typical_day: the market is calm, nothing happens.
+    assert (await world.state(spike_sensor))["state"] == "off"
+    assert holds_amber(await world.sim("state"))
+
+    # The spike began with the last dispatch interval, so AEMO's latest price is already the spike's.
+    now = datetime.fromisoformat((await world.sim("state"))["now"])
+    await world.sim(
+        "scenario", {"name": "price_spike", "spike_start": (now - timedelta(minutes=5)).isoformat()}
+    )
+    peak = await world.aemo_price(REGION)
+    assert peak >= SPIKE_THRESHOLD
+    # Ask for AEMO's price now rather than wait for the coordinator's next minute.
+    await world.call("homeassistant.update_entity", {"entity_id": aemo_sensor})
+    state = await world.until_simulated("time-based control with the spike tariff", holds_spike)
+    await assert_spike_tariff(world, state, peak / 1000)
+    sensor = await world.until_entity(spike_sensor, "on", lambda s: s["state"] == "on")
+    attributes = sensor["attributes"]
+    assert attributes["simulated"] is False
+    assert attributes["region"] == REGION
+    assert attributes["threshold"] == SPIKE_THRESHOLD
+    assert abs(attributes["peak_price"] - peak) < 0.01
+    # While the spike lasts, nothing puts the Amber tariff back.
+    assert holds_spike(await world.sim("state"))
+
+    # The market calms; the owner does not wait for the hold to pass.
+    await world.sim("scenario", {"name": "typical_day"})
+    await world.call("tesla_amber_sync.end_spike")
+    await assert_baseline_back(world, spike_sensor)
+
+
+async def check_simulated_spike(world: World) -> None:
+    """`simulate_spike` runs the same response at the owner's price; `end_spike` ends it."""
+    spike_sensor = await world.entity_id("binary_sensor", "_price_spike")
+    price = 5000.0
+    await world.call("tesla_amber_sync.simulate_spike", {"price": price, "duration": 10})
+    state = await world.until_simulated("time-based control with the simulated spike's tariff", holds_spike)
+    await assert_spike_tariff(world, state, price / 1000)
+    sensor = await world.until_entity(spike_sensor, "on", lambda s: s["state"] == "on")
+    assert sensor["attributes"]["simulated"] is True
+    assert sensor["attributes"]["peak_price"] == price
+    assert sensor["attributes"]["threshold"] == SPIKE_THRESHOLD
+    await world.call("tesla_amber_sync.end_spike")
+    await assert_baseline_back(world, spike_sensor)
+
+
+def curtailment_times(now: datetime) -> tuple[datetime, datetime, datetime, datetime]:
+    """A typical_day morning (feed-in pays), midday (it costs), 15:05 and 15:35 (it pays again).
+
+    The day is chosen so that the simulator's clock stays within a day of Home Assistant's: the rolling
+    tariff Home Assistant builds on its own clock then still has every slot priced, so `sync_now` works.
+    """
+    local = now.astimezone(ZONE)
+    for days in (-1, 0, 1):
+        day = local.date() + timedelta(days=days)
+        morning = datetime.combine(day, time(8, 5), tzinfo=ZONE)
+        if morning >= now - timedelta(hours=9):
+            break
+    return (
+        morning,
+        datetime.combine(day, time(12, 5), tzinfo=ZONE),
+        datetime.combine(day, time(15, 5), tzinfo=ZONE),
+        datetime.combine(day, time(15, 35), tzinfo=ZONE),
+    )
+
+
+async def check_curtailment(world: World) -> None:
+    """Negative feed-in: export `never` until a whole interval has paid again, then the owner's rule."""
+    rule_sensor = await world.entity_id("sensor", "_export_rule")
+    curtailment_switch = await world.entity_id("switch", "_solar_curtailment")
+    curtailed_sensor = await world.entity_id("binary_sensor", "_export_curtailed")
+    now = datetime.fromisoformat((await world.sim("state"))["now"])
+    morning, soak, afternoon, later = curtailment_times(now)
+    # What typical_day promises (c/kWh the owner earns): 18.8, -4.5, 2.8 and 5.5.
+    assert owner_earning(morning) > 0 > owner_earning(soak)
+    assert owner_earning(afternoon) > 0
+    assert owner_earning(later) > 0
+
+    async def at(moment: datetime) -> None:
+        """Move the simulator's clock; `sync_now` refreshes Amber's prices and evaluates curtailment."""
+        await world.sim("clock", {"now": moment.isoformat()})
+        await world.call("tesla_amber_sync.sync_now")
+
+    def rule_is(rule: str) -> Callable[[dict[str, Any]], bool]:
+        return lambda state: bool(state["powerwall"]["export_rule"] == rule)
+
+    # The owner exports from solar only; Home Assistant sees it, and feed-in pays this morning.
+    await world.owner_sets_export_rule("pv_only")
+    await at(morning)
+    await world.until_entity(rule_sensor, "pv_only", lambda s: s["state"] == "pv_only")
+    assert (await world.state(curtailment_switch))["state"] == "off"
+    await world.call("switch.turn_on", {"entity_id": curtailment_switch})
+    assert (await world.state(curtailment_switch))["state"] == "on"
+    assert (await world.state(curtailed_sensor))["state"] == "off"
+    assert rule_is("pv_only")(await world.sim("state"))
+
+    # Midday solar soak: exporting costs the owner money, so export stops.
+    await at(soak)
+    await world.until_simulated("export rule never", rule_is("never"))
+    sensor = await world.until_entity(curtailed_sensor, "on", lambda s: s["state"] == "on")
+    assert sensor["attributes"]["rule_to_restore"] == "pv_only"
+    assert abs(sensor["attributes"]["feed_in_price"] - owner_earning(soak)) < 0.01
+    await world.until_entity(rule_sensor, "never", lambda s: s["state"] == "never")
+
+    # Feed-in pays from the 15:00 interval on, but only part of an interval has been seen paying yet.
+    await at(afternoon)
+    sensor = await world.until_entity(
+        curtailed_sensor,
+        "the 15:00 interval's feed-in seen",
+        lambda s: (
+            s["attributes"].get("feed_in_price") is not None
+            and abs(s["attributes"]["feed_in_price"] - owner_earning(afternoon)) < 0.01
+        ),
+    )
+    assert sensor["state"] == "on"
+    assert rule_is("never")(await world.sim("state"))
+
+    # The 15:30 interval starts paying too, so 15:00 paid whole: the owner's own rule comes back.
+    await at(later)
+    await world.until_simulated("the owner's export rule pv_only back", rule_is("pv_only"))
+    sensor = await world.until_entity(curtailed_sensor, "off", lambda s: s["state"] == "off")
+    assert sensor["attributes"]["rule_to_restore"] is None
+    await world.until_entity(rule_sensor, "pv_only", lambda s: s["state"] == "pv_only")
