@@ -255,13 +255,7 @@ class PowerwallController:
             self._raise_if_manual(automatic, "spike_active")
             return
         now = dt_util.utcnow()
-        build = build_rolling_tariff(
-            self._prices.data.intervals,
-            now=now,
-            time_zone=self.time_zone,
-            forecast_price=self.forecast_price,
-            has_feed_in=self._prices.data.has_feed_in,
-        )
+        build = self._build_amber_tariff(now)
         self.last_build = build
         if build.tariff is None:
             problem = build.problem or ""
@@ -297,6 +291,16 @@ class PowerwallController:
         if automatic:
             self._last_automatic_attempt_at = now
         await self._push_tariff(build.tariff, fingerprint, now, automatic=automatic)
+
+    def _build_amber_tariff(self, now: datetime) -> TariffBuild:
+        """The rolling tariff from the latest Amber prices, in the Powerwall's zone."""
+        return build_rolling_tariff(
+            self._prices.data.intervals,
+            now=now,
+            time_zone=self.time_zone,
+            forecast_price=self.forecast_price,
+            has_feed_in=self._prices.data.has_feed_in,
+        )
 
     def _push_history(self) -> PushHistory:
         record = self._state.last_push
@@ -452,13 +456,7 @@ class PowerwallController:
     def _normal_tariff(self, now: datetime) -> DayTariff | None:
         """The tariff outside the spike window: Amber's when it owns the tariff, else the owner's own."""
         if self._state.auto_sync and self._prices.last_update_success:
-            build = build_rolling_tariff(
-                self._prices.data.intervals,
-                now=now,
-                time_zone=self.time_zone,
-                forecast_price=self.forecast_price,
-                has_feed_in=self._prices.data.has_feed_in,
-            )
+            build = self._build_amber_tariff(now)
             if build.tariff is not None:
                 return build.tariff
         content = (self._state.baseline or {}).get("tariff_content_v2")
@@ -528,13 +526,7 @@ class PowerwallController:
             return
         if amber_owns:
             # The Amber sync takes the tariff back: a fresh build, pushed and verified like any other.
-            build = build_rolling_tariff(
-                self._prices.data.intervals,
-                now=now,
-                time_zone=self.time_zone,
-                forecast_price=self.forecast_price,
-                has_feed_in=self._prices.data.has_feed_in,
-            )
+            build = self._build_amber_tariff(now)
             self.last_build = build
             if build.tariff is None:
                 LOGGER.info("Cannot hand the tariff back yet: %s", build.problem)

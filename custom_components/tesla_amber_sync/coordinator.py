@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from homeassistant.config_entries import ConfigEntry
@@ -129,21 +129,17 @@ class AmberPricesCoordinator(DataUpdateCoordinator[AmberPrices]):
 
 
 class _PowerwallCoordinator[T](DataUpdateCoordinator[T]):
-    """Shared set-up of the coordinators that read one Powerwall site."""
+    """Shared set-up of the coordinators that read one Powerwall site; each names its data and cadence."""
 
     config_entry: TeslaSyncConfigEntry
+    data_name: ClassVar[str]
+    cadence: ClassVar[timedelta]
 
     def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: TeslaSyncConfigEntry,
-        client: TeslemetryClient,
-        energy_site_id: int,
-        *,
-        name: str,
-        update_interval: timedelta,
+        self, hass: HomeAssistant, entry: TeslaSyncConfigEntry, client: TeslemetryClient, energy_site_id: int
     ) -> None:
-        super().__init__(hass, LOGGER, config_entry=entry, name=name, update_interval=update_interval)
+        """Poll one Powerwall site."""
+        super().__init__(hass, LOGGER, config_entry=entry, name=self.data_name, update_interval=self.cadence)
         self.client = client
         self.energy_site_id = energy_site_id
 
@@ -151,22 +147,8 @@ class _PowerwallCoordinator[T](DataUpdateCoordinator[T]):
 class LiveStatusCoordinator(_PowerwallCoordinator[LiveStatus]):
     """Powerwall power flows and charge, every 30 seconds."""
 
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: TeslaSyncConfigEntry,
-        client: TeslemetryClient,
-        energy_site_id: int,
-    ) -> None:
-        """Poll one Powerwall's live status."""
-        super().__init__(
-            hass,
-            entry,
-            client,
-            energy_site_id,
-            name="Powerwall live status",
-            update_interval=LIVE_STATUS_UPDATE_INTERVAL,
-        )
+    data_name = "Powerwall live status"
+    cadence = LIVE_STATUS_UPDATE_INTERVAL
 
     async def _async_update_data(self) -> LiveStatus:
         try:
@@ -178,6 +160,9 @@ class LiveStatusCoordinator(_PowerwallCoordinator[LiveStatus]):
 class SiteInfoCoordinator(_PowerwallCoordinator[SiteInfo]):
     """Powerwall settings (mode, reserve, tariff, export rule), every 5 minutes and after each write."""
 
+    data_name = "Powerwall site info"
+    cadence = SITE_INFO_UPDATE_INTERVAL
+
     @property
     def time_zone(self) -> ZoneInfo:
         """The Powerwall's own zone, which its tariff slots follow; Home Assistant's when it reports none."""
@@ -187,23 +172,6 @@ class SiteInfoCoordinator(_PowerwallCoordinator[SiteInfo]):
         except ZoneInfoNotFoundError, ValueError:
             LOGGER.warning("Unknown Powerwall time zone %r, using Home Assistant's", name)
             return ZoneInfo(self.hass.config.time_zone)
-
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        entry: TeslaSyncConfigEntry,
-        client: TeslemetryClient,
-        energy_site_id: int,
-    ) -> None:
-        """Poll one Powerwall's site info."""
-        super().__init__(
-            hass,
-            entry,
-            client,
-            energy_site_id,
-            name="Powerwall site info",
-            update_interval=SITE_INFO_UPDATE_INTERVAL,
-        )
 
     async def _async_update_data(self) -> SiteInfo:
         try:
@@ -258,6 +226,9 @@ class DailyEnergy:
 class EnergyHistoryCoordinator(_PowerwallCoordinator[DailyEnergy]):
     """Today's energy totals, every 5 minutes (the most Teslemetry allows for history)."""
 
+    data_name = "Powerwall energy history"
+    cadence = ENERGY_HISTORY_UPDATE_INTERVAL
+
     def __init__(
         self,
         hass: HomeAssistant,
@@ -266,15 +237,8 @@ class EnergyHistoryCoordinator(_PowerwallCoordinator[DailyEnergy]):
         energy_site_id: int,
         site_info: SiteInfoCoordinator,
     ) -> None:
-        """Poll one Powerwall's energy history in the site's own day."""
-        super().__init__(
-            hass,
-            entry,
-            client,
-            energy_site_id,
-            name="Powerwall energy history",
-            update_interval=ENERGY_HISTORY_UPDATE_INTERVAL,
-        )
+        """Poll one Powerwall's energy history in the site's own day, whose zone site info knows."""
+        super().__init__(hass, entry, client, energy_site_id)
         self._site_info = site_info
 
     async def _day_totals(self, day: date, time_zone: ZoneInfo) -> DailyEnergy:

@@ -21,11 +21,6 @@ TESLA = {"Authorization": f"Bearer {DEFAULT_TESLEMETRY_TOKEN}"}
 SITE = "/teslemetry/api/1/energy_sites/2252150123456789"
 
 
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations() -> None:
-    """Replace the root conftest's autouse fixture: these tests never start Home Assistant."""
-
-
 @pytest.fixture
 def config() -> SimulatorConfig:
     """A frozen clock at START, so every price is known."""
