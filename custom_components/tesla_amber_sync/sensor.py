@@ -16,6 +16,7 @@ from homeassistant.components.sensor import (
 from homeassistant.const import CURRENCY_DOLLAR, PERCENTAGE, EntityCategory, UnitOfEnergy, UnitOfPower
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from .api.models import (
@@ -33,9 +34,6 @@ from .coordinator import (
     AemoPriceCoordinator,
     AmberPricesCoordinator,
     DailyEnergy,
-    EnergyHistoryCoordinator,
-    LiveStatusCoordinator,
-    SiteInfoCoordinator,
     TeslaSyncConfigEntry,
 )
 from .entity import AmberEntity, ControllerEntity, PowerwallEntity
@@ -109,25 +107,20 @@ CONTROLLER_SENSORS: tuple[ControllerSensorDescription, ...] = (
 
 
 @dataclass(frozen=True, kw_only=True)
-class LiveStatusSensorDescription(SensorEntityDescription):
-    """A Powerwall sensor read from live status."""
+class PowerwallSensorDescription[DataT](SensorEntityDescription):
+    """A Powerwall sensor read from one coordinator's data (live status, site info or energy)."""
 
-    value_fn: Callable[[LiveStatus], float | str | None]
-    has_fn: Callable[[LiveStatus], bool] = lambda _: True
+    value_fn: Callable[[DataT], float | str | None]
+    has_fn: Callable[[DataT], bool] = lambda _: True
 
 
-@dataclass(frozen=True, kw_only=True)
-class SiteInfoSensorDescription(SensorEntityDescription):
-    """A Powerwall sensor read from site info."""
-
-    value_fn: Callable[[SiteInfo], float | str | None]
+type LiveStatusSensorDescription = PowerwallSensorDescription[LiveStatus]
 
 
 @dataclass(frozen=True, kw_only=True)
-class EnergySensorDescription(SensorEntityDescription):
+class EnergySensorDescription(PowerwallSensorDescription[DailyEnergy]):
     """A daily energy total of the site, resetting at the site's local midnight."""
 
-    value_fn: Callable[[DailyEnergy], float]
     device_class: SensorDeviceClass = SensorDeviceClass.ENERGY
     state_class: SensorStateClass = SensorStateClass.TOTAL_INCREASING
     native_unit_of_measurement: str = UnitOfEnergy.WATT_HOUR
@@ -159,7 +152,7 @@ def _power(key: str, sign: int = 1) -> LiveStatusSensorDescription:
         watts: float | None = getattr(status, key)
         return None if watts is None else sign * watts
 
-    return LiveStatusSensorDescription(
+    return PowerwallSensorDescription[LiveStatus](
         key={"load_power": "home_load"}.get(key, key),
         device_class=SensorDeviceClass.POWER,
         state_class=SensorStateClass.MEASUREMENT,
@@ -171,7 +164,7 @@ def _power(key: str, sign: int = 1) -> LiveStatusSensorDescription:
 
 
 def _stored_energy(key: str) -> LiveStatusSensorDescription:
-    return LiveStatusSensorDescription(
+    return PowerwallSensorDescription[LiveStatus](
         key=key,
         device_class=SensorDeviceClass.ENERGY_STORAGE,
         state_class=SensorStateClass.MEASUREMENT,
@@ -189,7 +182,7 @@ LIVE_STATUS_SENSORS: tuple[LiveStatusSensorDescription, ...] = (
     _power("grid_power"),
     _power("battery_power"),
     _power("load_power"),
-    LiveStatusSensorDescription(
+    PowerwallSensorDescription[LiveStatus](
         key="battery_level",
         device_class=SensorDeviceClass.BATTERY,
         state_class=SensorStateClass.MEASUREMENT,
@@ -201,8 +194,8 @@ LIVE_STATUS_SENSORS: tuple[LiveStatusSensorDescription, ...] = (
     _stored_energy("total_pack_energy"),
 )
 
-SITE_INFO_SENSORS: tuple[SiteInfoSensorDescription, ...] = (
-    SiteInfoSensorDescription(
+SITE_INFO_SENSORS: tuple[PowerwallSensorDescription[SiteInfo], ...] = (
+    PowerwallSensorDescription[SiteInfo](
         key="operation_mode",
         device_class=SensorDeviceClass.ENUM,
         options=[mode.value for mode in OperationMode if mode is not OperationMode.UNKNOWN],
@@ -210,26 +203,26 @@ SITE_INFO_SENSORS: tuple[SiteInfoSensorDescription, ...] = (
             None if info.operation_mode is OperationMode.UNKNOWN else info.operation_mode.value
         ),
     ),
-    SiteInfoSensorDescription(
+    PowerwallSensorDescription[SiteInfo](
         key="export_rule",
         device_class=SensorDeviceClass.ENUM,
         options=[rule.value for rule in ExportRule if rule is not ExportRule.UNKNOWN],
         value_fn=lambda info: None if info.export_rule is ExportRule.UNKNOWN else info.export_rule.value,
     ),
-    SiteInfoSensorDescription(
+    PowerwallSensorDescription[SiteInfo](
         key="grid_charging",
         device_class=SensorDeviceClass.ENUM,
         options=["allowed", "disallowed"],
         value_fn=lambda info: "allowed" if info.grid_charging_allowed else "disallowed",
     ),
-    SiteInfoSensorDescription(
+    PowerwallSensorDescription[SiteInfo](
         key="backup_reserve",
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
         value_fn=lambda info: info.backup_reserve_percent,
     ),
-    SiteInfoSensorDescription(
+    PowerwallSensorDescription[SiteInfo](
         key="firmware_version",
         entity_category=EntityCategory.DIAGNOSTIC,
         value_fn=lambda info: info.firmware_version,
@@ -291,14 +284,14 @@ async def async_setup_entry(
         ControllerSensor(entry, description) for description in CONTROLLER_SENSORS
     ]
     entities.extend(
-        LiveStatusSensor(entry, runtime.live_status, description)
+        PowerwallSensor(entry, runtime.live_status, description)
         for description in LIVE_STATUS_SENSORS
         if description.has_fn(runtime.live_status.data)
     )
     entities.extend(
-        SiteInfoSensor(entry, runtime.site_info, description) for description in SITE_INFO_SENSORS
+        PowerwallSensor(entry, runtime.site_info, description) for description in SITE_INFO_SENSORS
     )
-    entities.extend(EnergySensor(entry, runtime.energy, description) for description in ENERGY_SENSORS)
+    entities.extend(PowerwallSensor(entry, runtime.energy, description) for description in ENERGY_SENSORS)
     entities.append(AemoPriceSensor(entry, runtime.aemo, "aemo_price"))
     channels = {channel.type for channel in runtime.prices.data.site.channels} | {ChannelType.GENERAL}
     entities.extend(
@@ -309,66 +302,24 @@ async def async_setup_entry(
     async_add_entities(entities)
 
 
-class LiveStatusSensor(PowerwallEntity[LiveStatusCoordinator], SensorEntity):
-    """A Powerwall power, charge or stored-energy reading."""
+class PowerwallSensor[DataT](PowerwallEntity[DataUpdateCoordinator[DataT]], SensorEntity):
+    """A Powerwall reading, setting or daily total, as its description reads it from a coordinator."""
 
-    entity_description: LiveStatusSensorDescription
+    entity_description: PowerwallSensorDescription[DataT]
 
     def __init__(
         self,
         entry: TeslaSyncConfigEntry,
-        coordinator: LiveStatusCoordinator,
-        description: LiveStatusSensorDescription,
+        coordinator: DataUpdateCoordinator[DataT],
+        description: PowerwallSensorDescription[DataT],
     ) -> None:
-        """Describe one live reading."""
+        """Describe one value."""
         super().__init__(entry, coordinator, description.key)
         self.entity_description = description
 
     @property
     def native_value(self) -> float | str | None:
-        """The latest reading."""
-        return self.entity_description.value_fn(self.coordinator.data)
-
-
-class SiteInfoSensor(PowerwallEntity[SiteInfoCoordinator], SensorEntity):
-    """A Powerwall setting as the Powerwall reports it."""
-
-    entity_description: SiteInfoSensorDescription
-
-    def __init__(
-        self,
-        entry: TeslaSyncConfigEntry,
-        coordinator: SiteInfoCoordinator,
-        description: SiteInfoSensorDescription,
-    ) -> None:
-        """Describe one setting."""
-        super().__init__(entry, coordinator, description.key)
-        self.entity_description = description
-
-    @property
-    def native_value(self) -> float | str | None:
-        """The setting now."""
-        return self.entity_description.value_fn(self.coordinator.data)
-
-
-class EnergySensor(PowerwallEntity[EnergyHistoryCoordinator], SensorEntity):
-    """Energy of the site's current local day."""
-
-    entity_description: EnergySensorDescription
-
-    def __init__(
-        self,
-        entry: TeslaSyncConfigEntry,
-        coordinator: EnergyHistoryCoordinator,
-        description: EnergySensorDescription,
-    ) -> None:
-        """Describe one daily total."""
-        super().__init__(entry, coordinator, description.key)
-        self.entity_description = description
-
-    @property
-    def native_value(self) -> float | None:
-        """Today's total so far."""
+        """The value now; None before the coordinator's first success (energy history may start failing)."""
         data = self.coordinator.data
         return None if data is None else self.entity_description.value_fn(data)
 
