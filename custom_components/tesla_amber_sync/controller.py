@@ -372,14 +372,8 @@ class PowerwallController:
 
     def _powerwall_holds(self, tariff: DayTariff, now: datetime) -> bool:
         """Whether the tariff last read from the Powerwall charges `tariff`'s rates today."""
-        content = self._site_info.data.tariff_content_v2
-        if content is None:
-            return False
-        try:
-            on_powerwall = decode_tariff(content).day_tariff(now.astimezone(self.time_zone).date())
-        except TariffDecodeError:
-            return False
-        return on_powerwall is not None and rates_match(on_powerwall, tariff)
+        held = _day_tariff_of(self._site_info.data.tariff_content_v2, now.astimezone(self.time_zone).date())
+        return held is not None and rates_match(held, tariff)
 
     @property
     def _rejected_issue_id(self) -> str:
@@ -460,12 +454,7 @@ class PowerwallController:
             if build.tariff is not None:
                 return build.tariff
         content = (self._state.baseline or {}).get("tariff_content_v2")
-        if isinstance(content, dict):
-            try:
-                return decode_tariff(content).day_tariff(now.astimezone(self.time_zone).date())
-            except TariffDecodeError:
-                return None
-        return None
+        return _day_tariff_of(content, now.astimezone(self.time_zone).date())
 
     async def _apply_spike(self, peak_price: float, now: datetime) -> None:
         """Make sure the Powerwall is in time-based control with the spike tariff; write what is missing."""
@@ -593,13 +582,18 @@ type SpikeCommand = Callable[[SpikeState, datetime, SpikeSettings], SpikeStep]
 
 def _same_tariff(expected: object, actual: object, day: date) -> bool:
     """Whether the Powerwall holds the owner's tariff again (same rates on `day`, or the same content)."""
-    if not isinstance(expected, dict) or not isinstance(actual, dict):
-        return expected == actual
-    try:
-        wanted = decode_tariff(expected).day_tariff(day)
-        held = decode_tariff(actual).day_tariff(day)
-    except TariffDecodeError:
-        return expected == actual
+    wanted = _day_tariff_of(expected, day)
+    held = _day_tariff_of(actual, day)
     if wanted is None or held is None:
         return expected == actual
     return rates_match(wanted, held)
+
+
+def _day_tariff_of(content: object, day: date) -> DayTariff | None:
+    """The rates a `tariff_content_v2` charges on `day`; None when it is missing, unreadable or has holes."""
+    if not isinstance(content, dict):
+        return None
+    try:
+        return decode_tariff(content).day_tariff(day)
+    except TariffDecodeError:
+        return None
