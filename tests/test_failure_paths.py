@@ -13,9 +13,9 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.tesla_amber_sync.const import DOMAIN
-from custom_components.tesla_amber_sync.controller import _same_tariff
 from custom_components.tesla_amber_sync.store import PersistedState, PushRecord
 from custom_components.tesla_amber_sync.tariff import DayTariff, encode_tariff
+from custom_components.tesla_amber_sync.writer import TariffReader
 
 from .conftest import START
 from .fake_cloud import FakeCloud
@@ -158,6 +158,7 @@ async def test_malformed_upstream_keeps_last_good_state(
 def test_same_tariff_compares_rates_not_bytes() -> None:
     """Read-back comparison of the owner's tariff: by rates when both decode, else by equality."""
     day = date(2026, 11, 21)
+    _same_tariff = TariffReader().same
     flat = encode_tariff(DayTariff.from_rates([0.2] * 48, [0.1] * 48), code="A", name="a", utility="u")
     renamed = {**flat, "name": "Renamed by Tesla"}
     dearer = encode_tariff(DayTariff.from_rates([0.3] * 48, [0.1] * 48), code="A", name="a", utility="u")

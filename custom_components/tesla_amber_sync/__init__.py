@@ -6,6 +6,7 @@ import asyncio
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
@@ -37,7 +38,9 @@ from .coordinator import (
 from .entity import amber_device_info, powerwall_device_info
 from .options import entry_options
 from .services import async_setup_services
+from .removal import async_give_back
 from .store import TeslaSyncStore
+from .writer import PowerwallWriter
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -73,30 +76,28 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) ->
     aemo_client = AemoClient(session, base_url=entry.data.get(CONF_AEMO_BASE_URL, AEMO_SUMMARY_URL))
     store = TeslaSyncStore(hass, entry.entry_id)
 
-    # ConfigEntryNotReady / ConfigEntryAuthFailed propagate from here, as Home Assistant expects.
+    # The Powerwall is what every entity and write hangs on: ConfigEntryNotReady / ConfigEntryAuthFailed
+    # propagate from its first reads, as Home Assistant expects. Amber is read without failing the entry:
+    # when it is down or rejects its token the Powerwall's own entities still work, Amber's are unavailable,
+    # and a rejected token starts Amber's re-authentication.
     _, _, _, stored = await asyncio.gather(
-        prices.async_config_entry_first_refresh(),
+        prices.async_refresh(),
         live_status.async_config_entry_first_refresh(),
         site_info.async_config_entry_first_refresh(),
         store.async_load_state(),
     )
+    if isinstance(prices.last_exception, ConfigEntryAuthFailed):
+        entry.async_start_reauth(hass)
     # Energy history and AEMO prices are extras the sync does not depend on: a failure leaves their
     # entities unavailable instead of failing the whole entry. Energy needs the site's time zone, and
     # the AEMO region defaults to the one the Amber site's NMI names.
-    region = entry_options(entry, default_region=region_for_nmi(prices.data.site.nmi)).aemo_region
+    nmi = prices.data.site.nmi if prices.data is not None else None
+    region = entry_options(entry, default_region=region_for_nmi(nmi)).aemo_region
     aemo = AemoPriceCoordinator(hass, entry, aemo_client, region)
     await asyncio.gather(energy.async_refresh(), aemo.async_refresh())
 
-    controller = PowerwallController(
-        hass,
-        entry,
-        client=teslemetry_client,
-        site_info=site_info,
-        prices=prices,
-        aemo=aemo,
-        store=store,
-        state=stored,
-    )
+    writer = PowerwallWriter(client=teslemetry_client, site_info=site_info, store=store, state=stored)
+    controller = PowerwallController(hass, entry, writer=writer, prices=prices, aemo=aemo)
     entry.runtime_data = TeslaSyncRuntimeData(
         amber_client=amber_client,
         teslemetry_client=teslemetry_client,
@@ -116,8 +117,20 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) ->
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -> None:
-    """Forget what the entry persisted when the owner deletes it."""
-    await TeslaSyncStore(hass, entry.entry_id).async_remove()
+    """Give the owner's settings back, then forget what the entry persisted.
+
+    When the Powerwall cannot be reached (or will not take them), a persistent notification lists what the
+    owner had, so nothing is lost with the entry.
+    """
+    store = TeslaSyncStore(hass, entry.entry_id)
+    state = await store.async_load_state()
+    client = TeslemetryClient(
+        async_get_clientsession(hass),
+        entry.data[CONF_TESLEMETRY_API_TOKEN],
+        base_url=entry.data.get(CONF_TESLEMETRY_BASE_URL, TESLEMETRY_BASE_URL),
+    )
+    await async_give_back(hass, entry, client, state)
+    await store.async_remove()
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -> bool:

@@ -150,7 +150,8 @@ _SPIKE_FIELDS: dict[SpikeSettingsField, str] = {
 def _default_region(entry: ConfigEntry[Any]) -> str | None:
     """The region the Amber site's NMI names, when the entry is loaded."""
     runtime = getattr(entry, "runtime_data", None)
-    return region_for_nmi(runtime.prices.data.site.nmi) if runtime is not None else None
+    data = runtime.prices.data if runtime is not None else None
+    return region_for_nmi(data.site.nmi) if data is not None else None
 
 
 class TeslaSyncConfigFlow(ConfigFlow, domain=DOMAIN):

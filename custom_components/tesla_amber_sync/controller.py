@@ -1,162 +1,208 @@
-"""The single writer: the only code that changes anything on the Powerwall.
+"""The controller: turns each feature's facts into a claim and has the writer core bring the Powerwall in line.
 
-It serialises every write behind one lock, records what it is about to do in the entry's `Store` before it
-acts, and verifies each write by reading `site_info` back.
+Features (the Amber sync, spike response, export curtailment) are pure policies in `control/` and `tariff/`.
+Every event (new prices, a new AEMO price, the minute timer, an owner's action) runs one *reconcile*: step the
+policies, state the claims, resolve them against what the Powerwall holds (`control.claims.plan`), and hand
+the writes to the writer core (`writer.py`), which is the only code that writes. The sync status is derived
+from recorded facts (`control.status.derive_status`), never set by hand.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
-from enum import StrEnum
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Final
 from zoneinfo import ZoneInfo
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.event import async_track_point_in_utc_time
+from homeassistant.helpers.event import async_track_point_in_utc_time, async_track_time_interval
 from homeassistant.util import dt as dt_util
 
-from .api.errors import ApiError, AuthenticationError, CommandRejectedError, RateLimitedError
+from .api.errors import ApiError, AuthenticationError, CommandRejectedError
 from .api.models import ChannelType, ExportRule, OperationMode
 from .const import DOMAIN, LOGGER
 from .control import curtailment as curtailment_machine, spike as spike_machine
+from .control.claims import Claim, ClaimSource, Plan, Setting, plan
 from .control.curtailment import CurtailmentAction, CurtailmentSettings, CurtailmentState
 from .control.push_policy import PushHistory, PushTrigger, PushVerdict, decide_push
 from .control.regions import region_for_nmi
+from .control.restore import RestoreBudget
 from .control.spike import SpikeAction, SpikeSettings, SpikeState, SpikeStep
+from .control.status import BuildOutcome, SyncFacts, SyncStatus, WriteOutcome, derive_status
 from .options import TeslaSyncOptions, entry_options
-from .store import PersistedState, PushRecord, TeslaSyncStore
-from .tariff import (
-    DayTariff,
-    ForecastPrice,
-    TariffBuild,
-    TariffDecodeError,
-    build_rolling_tariff,
-    decode_tariff,
-    encode_tariff,
-    rates_match,
-)
+from .repairs import describe_settings
+from .store import PersistedState, PushRecord, is_own_tariff
+from .tariff import DayTariff, ForecastPrice, TariffBuild, build_rolling_tariff, encode_tariff
 from .tariff.fingerprint import tariff_fingerprint
 from .tariff.prices import CENTS_PER_DOLLAR, owner_price
 from .tariff.spike import build_spike_tariff
+from .writer import DUPLICATE_WINDOW, REWRITE_AFTER, PowerwallWriter, WriteResult
 
 if TYPE_CHECKING:
-    from .api.teslemetry import TeslemetryClient
-    from .coordinator import (
-        AemoPriceCoordinator,
-        AmberPricesCoordinator,
-        SiteInfoCoordinator,
-        TeslaSyncConfigEntry,
-    )
+    from .coordinator import AemoPriceCoordinator, AmberPricesCoordinator, TeslaSyncConfigEntry
 
-# Used when a 429 carries no retry-after.
-DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=5)
-TARIFF_CODE = "TESLA_SYNC:AMBER"
-TARIFF_NAME = "Tesla Sync (Amber)"
-TARIFF_UTILITY = "Amber Electric"
-SPIKE_TARIFF_CODE = "TESLA_SYNC:SPIKE"
-SPIKE_TARIFF_NAME = "Tesla Sync (price spike)"
-SPIKE_KEY = "spike"
-CURTAILMENT_KEY = "curtailment"
+__all__ = ["PowerwallController", "SyncStatus"]
+
+TARIFF_CODE: Final = "TESLA_SYNC:AMBER"
+TARIFF_NAME: Final = "Tesla Sync (Amber)"
+TARIFF_UTILITY: Final = "Amber Electric"
+SPIKE_TARIFF_CODE: Final = "TESLA_SYNC:SPIKE"
+SPIKE_TARIFF_NAME: Final = "Tesla Sync (price spike)"
+SPIKE_KEY: Final = "spike"
+CURTAILMENT_KEY: Final = "curtailment"
+# Decisions that depend on time alone (a simulated spike's end, AEMO silence, restore back-off) run this often.
+EVALUATE_EVERY: Final = timedelta(minutes=1)
+
+type SpikeCommand = Callable[[SpikeState, datetime, SpikeSettings], SpikeStep]
 
 
-class SyncStatus(StrEnum):
-    """What the `sync_status` sensor shows."""
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _Action:
+    """An owner's action in progress: failures raise, and a spike command to apply."""
 
-    SYNCED = "synced"
-    PENDING = "pending"
-    INCOMPLETE_FORECAST = "incomplete_forecast"
-    REJECTED = "rejected"
-    RATE_LIMITED = "rate_limited"
-    NOT_APPLIED = "not_applied"
-    DISABLED = "disabled"
+    spike_command: SpikeCommand | None = None
+    trigger: PushTrigger = PushTrigger.REQUEST
 
 
 class PowerwallController:
-    """Owns every write to one Powerwall and the state that decides them."""
+    """Runs the features of one entry over the writer core, and answers what entities show."""
 
     def __init__(
         self,
         hass: HomeAssistant,
         entry: TeslaSyncConfigEntry,
         *,
-        client: TeslemetryClient,
-        site_info: SiteInfoCoordinator,
+        writer: PowerwallWriter,
         prices: AmberPricesCoordinator,
         aemo: AemoPriceCoordinator,
-        store: TeslaSyncStore,
-        state: PersistedState,
     ) -> None:
-        """Wire the writer to its clients, coordinators and persisted state."""
+        """Wire the controller to the writer core and the coordinators whose data the features read."""
         self.hass = hass
         self._entry = entry
-        self._client = client
-        self._site_info = site_info
+        self.writer = writer
         self._prices = prices
         self._aemo = aemo
-        self._store = store
-        self._state = state
-        self._lock = asyncio.Lock()
         self._listeners: list[CALLBACK_TYPE] = []
         self._retry_unsub: CALLBACK_TYPE | None = None
         self._last_automatic_attempt_at: datetime | None = None
-        self._rate_limited_until: datetime | None = None
+        self._last_tariff_write: WriteOutcome | None = None
+        self._build_key: tuple[int, datetime] | None = None
         self.forecast_price = ForecastPrice.PREDICTED
         self.last_build: TariffBuild | None = None
         self.rejection_message: str | None = None
-        self.status = SyncStatus.PENDING if state.auto_sync else SyncStatus.DISABLED
-        # The spike tariff last written and read back intact; None makes the next evaluation write it.
-        self._spike_tariff_applied: str | None = None
+        # Whether the last plan held back a write because the owner's setting was never read.
+        self._blocked = False
+        # A restore is tried afresh after a restart: the budget bounds retries within one run.
+        self.state.restore = RestoreBudget()
 
     # --- what entities read -------------------------------------------------------------------------
 
     @property
+    def state(self) -> PersistedState:
+        """What the entry persists."""
+        return self.writer.state
+
+    @property
+    def persisted_state(self) -> PersistedState:
+        """What the writer keeps across restarts (for diagnostics)."""
+        return self.writer.state
+
+    @property
     def auto_sync(self) -> bool:
         """Whether Amber prices are pushed automatically."""
-        return self._state.auto_sync
+        return self.state.auto_sync
 
     @property
     def last_sync(self) -> datetime | None:
-        """When a pushed tariff was last verified on the Powerwall."""
-        record = self._state.last_push
+        """When a pushed Amber tariff was last verified on the Powerwall."""
+        record = self.state.last_push
         return record.pushed_at if record and record.verified else None
 
     @property
     def options(self) -> TeslaSyncOptions:
         """The owner's options, read afresh (switches change them without a reload)."""
-        return entry_options(self._entry, default_region=region_for_nmi(self._prices.data.site.nmi))
+        data = self._prices.data
+        return entry_options(self._entry, default_region=region_for_nmi(data.site.nmi) if data else None)
 
     @property
     def spike_state(self) -> SpikeState:
         """The spike machine's state (persisted)."""
-        return SpikeState.from_dict(self._state.overrides.get(SPIKE_KEY))
+        return SpikeState.from_dict(self.state.overrides.get(SPIKE_KEY))
 
     @property
     def curtailment_state(self) -> CurtailmentState:
         """The curtailment machine's state (persisted)."""
-        return CurtailmentState.from_dict(self._state.overrides.get(CURTAILMENT_KEY))
-
-    @property
-    def persisted_state(self) -> PersistedState:
-        """What the writer keeps across restarts (for diagnostics)."""
-        return self._state
+        return CurtailmentState.from_dict(self.state.overrides.get(CURTAILMENT_KEY))
 
     @property
     def export_rule(self) -> ExportRule:
         """The export rule the Powerwall reports."""
-        return self._site_info.data.export_rule
+        return self.writer.site_info.export_rule
 
     @property
     def time_zone(self) -> ZoneInfo:
         """The zone the Powerwall's tariff slots follow."""
-        return self._site_info.time_zone
+        return self.writer.time_zone
+
+    def yielded_settings(self, source: ClaimSource) -> list[str]:
+        """The settings an override gave up to the owner's own change."""
+        return sorted(setting.value for claimant, setting in self.state.yielded if claimant is source)
+
+    def tariff_on_powerwall(self, now: datetime) -> DayTariff | None:
+        """Today's rates of the tariff the Powerwall holds, as last read back."""
+        content = self.writer.site_info.tariff_content_v2
+        return self.writer.tariffs.day(content, now.astimezone(self.time_zone).date())
+
+    def tariff_source(self, now: datetime) -> ClaimSource:
+        """Who put the tariff the Powerwall holds there: Amber, a spike, or the owner."""
+        content = self.writer.site_info.tariff_content_v2
+        if isinstance(content, dict):
+            code = content.get("code")
+            if code == SPIKE_TARIFF_CODE:
+                return ClaimSource.SPIKE
+            if code == TARIFF_CODE:
+                return ClaimSource.AMBER
+        amber = self.state.amber_content
+        if amber is not None and self.writer.same(Setting.TARIFF, amber, content, now):
+            return ClaimSource.AMBER
+        return ClaimSource.OWNER
+
+    @property
+    def status(self) -> SyncStatus:
+        """The sync status, derived from the facts as they are now."""
+        return derive_status(self._facts(dt_util.utcnow()))
+
+    def _facts(self, now: datetime) -> SyncFacts:
+        prices = self._prices
+        data = prices.data
+        build = self.last_build
+        held = self.writer.site_info
+        amber = self.state.amber_content
+        return SyncFacts(
+            auto_sync=self.state.auto_sync,
+            override_active=self.spike_state.active,
+            amber_available=prices.last_update_success and data is not None,
+            teslemetry_available=self.writer.readable,
+            amber_age=None if data is None else max(now - data.fetched_at, timedelta(0)),
+            interval=timedelta(minutes=data.site.interval_length if data else 30),
+            build=None
+            if build is None
+            else BuildOutcome.COMPLETE
+            if build.tariff is not None
+            else BuildOutcome.INCOMPLETE,
+            last_write=self._last_tariff_write,
+            rate_limited=self.writer.rate_limited(now),
+            powerwall_holds_amber=amber is not None
+            and self.writer.same(Setting.TARIFF, amber, held.tariff_content_v2, now),
+            time_based_control=held.operation_mode is OperationMode.AUTONOMOUS,
+        )
 
     @callback
     def async_add_listener(self, update_callback: CALLBACK_TYPE) -> CALLBACK_TYPE:
-        """Call `update_callback` whenever the sync state changes; returns the remover."""
+        """Call `update_callback` whenever the controller's state changes; returns the remover."""
         self._listeners.append(update_callback)
 
         def remove() -> None:
@@ -173,27 +219,24 @@ class PowerwallController:
 
     @callback
     def async_start(self) -> None:
-        """Follow Amber refreshes; everything started here stops when the entry unloads."""
-        self._entry.async_on_unload(self._prices.async_add_listener(self._on_prices_updated))
-        self._entry.async_on_unload(self._aemo.async_add_listener(self._on_aemo_updated))
+        """Follow the upstreams and the clock; everything started here stops when the entry unloads."""
+        self._entry.async_on_unload(self._prices.async_add_listener(self._on_update))
+        self._entry.async_on_unload(self._aemo.async_add_listener(self._on_update))
+        self._entry.async_on_unload(
+            async_track_time_interval(self.hass, self._on_timer, EVALUATE_EVERY, name=f"{DOMAIN} evaluate")
+        )
         self._entry.async_on_unload(self._cancel_retry)
-        self._on_prices_updated()
-        self._on_aemo_updated()
+        self._on_update()
 
     @callback
-    def _on_prices_updated(self) -> None:
-        if self._state.auto_sync and self._prices.last_update_success:
-            self._entry.async_create_task(
-                self.hass, self.async_sync(PushTrigger.SCHEDULE), name=f"{DOMAIN} tariff sync"
-            )
+    def _on_update(self) -> None:
         self._entry.async_create_task(
-            self.hass, self.async_evaluate_curtailment(), name=f"{DOMAIN} curtailment"
+            self.hass, self.async_reconcile(PushTrigger.SCHEDULE), name=f"{DOMAIN} reconcile"
         )
 
     @callback
-    def _on_aemo_updated(self) -> None:
-        # Also on a failed AEMO refresh: a simulated spike ends on time, and a held baseline is restored.
-        self._entry.async_create_task(self.hass, self.async_evaluate_spike(), name=f"{DOMAIN} spike")
+    def _on_timer(self, _now: datetime) -> None:
+        self._on_update()
 
     @callback
     def _cancel_retry(self) -> None:
@@ -208,392 +251,504 @@ class PowerwallController:
         @callback
         def retry(_now: datetime) -> None:
             self._retry_unsub = None
-            self._on_prices_updated()
+            self._on_update()
 
         self._retry_unsub = async_track_point_in_utc_time(self.hass, retry, when)
 
-    # --- commands -----------------------------------------------------------------------------------
+    # --- the owner's actions ------------------------------------------------------------------------
+
+    async def async_sync(self, trigger: PushTrigger) -> None:
+        """Sync the Amber tariff now (the services): raises a translated error unless it is verified."""
+        if not self.state.auto_sync:
+            raise HomeAssistantError(translation_domain=DOMAIN, translation_key="auto_sync_off")
+        await self.async_reconcile(trigger, action=_Action(trigger=trigger))
+
+    async def async_set_auto_sync(self, *, enabled: bool) -> None:
+        """Turn automatic sync on (and sync at once) or off (the owner's tariff comes back)."""
+        previous = self.state.auto_sync
+        self.state.auto_sync = enabled
+        await self.writer.async_save()
+        if not enabled:
+            self._cancel_retry()
+        try:
+            await self.async_reconcile(PushTrigger.REQUEST, action=_Action())
+        except HomeAssistantError:
+            if enabled:
+                # Nothing half-applied: auto sync stays as it was when its first sync cannot be verified.
+                self.state.auto_sync = previous
+                await self.writer.async_save()
+                self._notify()
+            raise
 
     async def async_set_option(self, key: str, value: bool) -> None:
         """Change one option (a switch) and act on it at once: turning a feature off ends its override."""
-        self.hass.config_entries.async_update_entry(
-            self._entry, options={**self.options.as_mapping(), key: value}
-        )
-        await self.async_evaluate_spike()
-        await self.async_evaluate_curtailment()
-
-    async def async_set_auto_sync(self, *, enabled: bool) -> None:
-        """Turn automatic sync on (and sync at once) or off."""
-        self._state.auto_sync = enabled
-        await self._store.async_save_state(self._state)
-        if enabled:
-            await self.async_sync(PushTrigger.REQUEST)
-        else:
-            self._cancel_retry()
-            self.status = SyncStatus.DISABLED
-            self._notify()
-
-    async def async_sync(self, trigger: PushTrigger) -> None:
-        """Build the rolling tariff from the latest prices and push it if the policy says so.
-
-        Syncs the owner asked for raise translated errors; scheduled ones report through `status`.
-        """
-        async with self._lock:
-            try:
-                await self._sync_locked(trigger)
-            finally:
-                self._notify()
-
-    async def _sync_locked(self, trigger: PushTrigger) -> None:
-        automatic = trigger is PushTrigger.SCHEDULE
-        if trigger is not PushTrigger.FORCE and not self._state.auto_sync:
-            self.status = SyncStatus.DISABLED
-            return
-        if self.spike_state.active:
-            # The spike tariff owns the Powerwall until the spike ends; the Amber sync resumes then.
-            LOGGER.debug("Not syncing the Amber tariff during a price spike")
-            self._raise_if_manual(automatic, "spike_active")
-            return
-        now = dt_util.utcnow()
-        build = self._build_amber_tariff(now)
-        self.last_build = build
-        if build.tariff is None:
-            problem = build.problem or ""
-            LOGGER.info("Not pushing an incomplete tariff: %s", problem)
-            self.status = SyncStatus.INCOMPLETE_FORECAST
-            if not automatic:
-                raise HomeAssistantError(
-                    translation_domain=DOMAIN,
-                    translation_key="incomplete_forecast",
-                    translation_placeholders={"problem": problem},
-                )
-            return
-        fingerprint = tariff_fingerprint(build.tariff)
-        decision = decide_push(
-            fingerprint=fingerprint,
-            history=self._push_history(),
-            now=now,
-            trigger=trigger,
-            powerwall_holds_it=self._powerwall_holds(build.tariff, now),
-        )
-        if decision.verdict is PushVerdict.UNCHANGED:
-            self.status = SyncStatus.SYNCED
-            return
-        if decision.verdict is not PushVerdict.PUSH:
-            if decision.verdict is PushVerdict.WAIT_RATE_LIMIT:
-                self.status = SyncStatus.RATE_LIMITED
-            elif self.status is SyncStatus.SYNCED:
-                self.status = SyncStatus.PENDING
-            retry_at = decision.retry_at or now
-            self._schedule_retry(retry_at)
-            self._raise_if_manual(automatic, "rate_limited_until", time=retry_at.isoformat())
-            return
-        if automatic:
-            self._last_automatic_attempt_at = now
-        await self._push_tariff(build.tariff, fingerprint, now, automatic=automatic)
-
-    def _build_amber_tariff(self, now: datetime) -> TariffBuild:
-        """The rolling tariff from the latest Amber prices, in the Powerwall's zone."""
-        return build_rolling_tariff(
-            self._prices.data.intervals,
-            now=now,
-            time_zone=self.time_zone,
-            forecast_price=self.forecast_price,
-            has_feed_in=self._prices.data.has_feed_in,
-        )
-
-    def _push_history(self) -> PushHistory:
-        record = self._state.last_push
-        verified = record if record and record.verified else None
-        return PushHistory(
-            verified_fingerprint=verified.fingerprint if verified else None,
-            verified_at=verified.pushed_at if verified else None,
-            last_automatic_attempt_at=self._last_automatic_attempt_at,
-            rate_limited_until=self._rate_limited_until,
-        )
-
-    async def _push_tariff(
-        self, tariff: DayTariff, fingerprint: str, now: datetime, *, automatic: bool
-    ) -> None:
-        content = encode_tariff(tariff, code=TARIFF_CODE, name=TARIFF_NAME, utility=TARIFF_UTILITY)
-        site_id = self._site_info.energy_site_id
+        previous = self.options.as_mapping()
+        self.hass.config_entries.async_update_entry(self._entry, options={**previous, key: value})
         try:
-            await self._client.set_time_of_use_settings(site_id, content)
-        except RateLimitedError as err:
-            wait = timedelta(seconds=err.retry_after) if err.retry_after else DEFAULT_RATE_LIMIT_WAIT
-            self._rate_limited_until = now + wait
-            LOGGER.info("Teslemetry rate limit: next tariff push after %s", self._rate_limited_until)
-            self.status = SyncStatus.RATE_LIMITED
-            self._schedule_retry(self._rate_limited_until)
-            self._raise_if_manual(automatic, "rate_limited_until", time=self._rate_limited_until.isoformat())
-            return
-        except CommandRejectedError as err:
-            LOGGER.warning("The Powerwall rejected the tariff: %s", err.message)
-            self.status = SyncStatus.REJECTED
-            self.rejection_message = err.message
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                self._rejected_issue_id,
-                is_fixable=False,
-                severity=ir.IssueSeverity.ERROR,
-                translation_key="tariff_rejected",
-                translation_placeholders={"title": self._entry.title, "message": err.message},
-            )
-            self._raise_if_manual(automatic, "tariff_rejected", message=err.message)
-            return
-        except AuthenticationError:
-            self.status = SyncStatus.NOT_APPLIED
-            self._entry.async_start_reauth(self.hass)
-            self._raise_if_manual(automatic, "authentication_failed", service="Teslemetry")
-            return
-        except ApiError as err:
-            LOGGER.info("Tariff push failed, will retry on the next cycle: %s", err)
-            self.status = SyncStatus.NOT_APPLIED
-            self._raise_if_manual(automatic, "service_unavailable", service="Teslemetry", error=str(err))
-            return
-        self._rate_limited_until = None
-        verified = await self._read_back_matches(tariff, now)
-        self._state.last_push = PushRecord(fingerprint=fingerprint, pushed_at=now, verified=verified)
-        await self._store.async_save_state(self._state)
-        if verified:
-            LOGGER.info("Pushed and verified the Amber tariff on the Powerwall")
-            self.status = SyncStatus.SYNCED
-            self.rejection_message = None
-            ir.async_delete_issue(self.hass, DOMAIN, self._rejected_issue_id)
-        else:
-            LOGGER.info("The Powerwall does not show the pushed tariff yet; retrying next cycle")
-            self.status = SyncStatus.NOT_APPLIED
-            self._raise_if_manual(automatic, "not_applied")
+            await self.async_reconcile(PushTrigger.SCHEDULE, action=_Action(trigger=PushTrigger.SCHEDULE))
+        except HomeAssistantError:
+            if value:
+                # Turning a feature on that could not act leaves it off, and gives back what it changed.
+                self.hass.config_entries.async_update_entry(self._entry, options=previous)
+                await self.async_reconcile(PushTrigger.SCHEDULE)
+            raise
 
-    async def _read_back_matches(self, tariff: DayTariff, now: datetime) -> bool:
-        await self._site_info.async_refresh()
-        return self._site_info.last_update_success and self._powerwall_holds(tariff, now)
+    async def async_spike_command(self, command: SpikeCommand, *, rollback: bool) -> None:
+        """Run an owner's spike command (simulate or end); a failed start is undone, then raised."""
+        before = self.state.overrides.get(SPIKE_KEY)
+        try:
+            await self.async_reconcile(PushTrigger.SCHEDULE, action=_Action(spike_command=command))
+        except HomeAssistantError:
+            if rollback:
+                self.state.overrides[SPIKE_KEY] = before
+                await self.writer.async_save()
+                await self.async_reconcile(PushTrigger.SCHEDULE)
+            raise
 
-    def _powerwall_holds(self, tariff: DayTariff, now: datetime) -> bool:
-        """Whether the tariff last read from the Powerwall charges `tariff`'s rates today."""
-        held = _day_tariff_of(self._site_info.data.tariff_content_v2, now.astimezone(self.time_zone).date())
-        return held is not None and rates_match(held, tariff)
+    async def async_enter_time_based_control(self) -> None:
+        """The repair's fix: the Amber sync holds time-based control (undone when the owner's mode returns)."""
+        self.state.amber_claims_mode = True
+        await self.writer.async_save()
+        try:
+            await self.async_reconcile(PushTrigger.REQUEST, action=_Action())
+        except HomeAssistantError:
+            self.state.amber_claims_mode = False
+            await self.writer.async_save()
+            raise
 
-    @property
-    def _rejected_issue_id(self) -> str:
-        return f"tariff_rejected_{self._entry.entry_id}"
+    async def async_dismiss_time_based_control(self) -> None:
+        """The owner keeps their mode: stop asking."""
+        self.state.time_based_control_dismissed = True
+        await self.writer.async_save()
+        ir.async_delete_issue(self.hass, DOMAIN, self._tbc_issue_id)
+        self._notify()
 
-    @staticmethod
-    def _raise_if_manual(automatic: bool, translation_key: str, **placeholders: str) -> None:
-        if not automatic:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key=translation_key,
-                translation_placeholders=placeholders,
-            )
+    async def async_retry_restore(self) -> None:
+        """The restore repair's fix: try giving the owner's settings back again now."""
+        self.state.restore = RestoreBudget()
+        await self.async_reconcile(PushTrigger.SCHEDULE, action=_Action(trigger=PushTrigger.SCHEDULE))
 
-    # --- spike response -----------------------------------------------------------------------------
+    # --- reconcile ----------------------------------------------------------------------------------
 
-    async def async_evaluate_spike(self, command: SpikeCommand | None = None) -> None:
-        """Step the spike machine (with AEMO's latest price, or an owner's command) and act on it."""
-        async with self._lock:
+    async def async_reconcile(self, trigger: PushTrigger, *, action: _Action | None = None) -> None:
+        """Step every feature, resolve the claims, write the difference, verify; one at a time."""
+        async with self.writer.lock:
             try:
-                await self._evaluate_spike_locked(command)
+                await self._reconcile_locked(trigger, action)
             finally:
                 self._notify()
 
-    async def _evaluate_spike_locked(self, command: SpikeCommand | None) -> None:
+    async def _reconcile_locked(self, trigger: PushTrigger, action: _Action | None) -> None:
         now = dt_util.utcnow()
+        if action is not None and action.spike_command is not None:
+            await self._step_spike(now, action.spike_command)
+        else:
+            await self._step_spike(now, None)
+        await self._step_curtailment(now)
+        self._build_amber(now, trigger)
+        claims = self._claims(now)
+        result = self._plan(claims, now)
+        writes = self._choose_writes(result, now, trigger)
+        fresh_needed = any(setting not in self.state.ours for setting, _, _ in writes) and not self.writer.read_recently(now)
+        if fresh_needed:
+            # A new override starts from a fresh read: the owner's settings are recorded before any change.
+            if not await self.writer.async_read():
+                LOGGER.info("The Powerwall could not be read; nothing is changed until it can be")
+                await self._record_plan(result, now)
+                self._raise_if(action, "powerwall_unreadable")
+                return
+            claims = self._claims(now)
+            result = self._plan(claims, now)
+            writes = self._choose_writes(result, now, trigger)
+        await self._record_plan(result, now)
+        self.state.ours |= {setting for setting, _, source in writes if source is not ClaimSource.OWNER}
+        if writes:
+            await self.writer.async_save()
+            outcome = await self.writer.async_write(writes, now)
+            await self._record_outcome(writes, outcome, now)
+        else:
+            outcome = None
+        self._update_repairs(now)
+        await self.writer.async_save()
+        if outcome is not None and not outcome.complete:
+            if self.writer.rate_limited_until is not None:
+                self._schedule_retry(self.writer.rate_limited_until)
+            self._raise_for(action, outcome)
+        elif action is not None:
+            self._raise_if_unsatisfied(action, result, now)
+
+    # --- the features -------------------------------------------------------------------------------
+
+    async def _step_spike(self, now: datetime, command: SpikeCommand | None) -> None:
         state = self.spike_state
         options = self.options
         if command is not None:
-            result = command(state, now, options.spike_settings)
+            step = command(state, now, options.spike_settings)
         else:
             observation = self._aemo.data if self._aemo.last_update_success else None
-            result = spike_machine.step(
+            step = spike_machine.step(
                 state,
                 observation=observation,
                 now=now,
                 settings=options.spike_settings,
                 enabled=options.spike_detection,
             )
-        if result.state != state:
-            self._state.overrides[SPIKE_KEY] = result.state.as_dict()
-            await self._store.async_save_state(self._state)
-        if result.action is SpikeAction.ENTER:
-            LOGGER.info("Price spike: switching the Powerwall to time-based control (%s)", result.reason)
-            await self._capture_baseline(now)
-            self._spike_tariff_applied = None
-        elif result.action is SpikeAction.EXIT:
-            LOGGER.info("Price spike over (%s): restoring the owner's settings", result.reason)
-        elif result.action is SpikeAction.UPDATE:
-            self._spike_tariff_applied = None
-        active = result.state.spike
-        if active is not None:
-            await self._apply_spike(active.peak_price, now)
-        elif self._state.baseline is not None:
-            await self._restore_baseline(now)
+        if step.action is SpikeAction.ENTER:
+            LOGGER.info("Price spike: switching the Powerwall to time-based control (%s)", step.reason)
+        elif step.action is SpikeAction.EXIT:
+            LOGGER.info("Price spike over (%s): restoring the owner's settings", step.reason)
+        if step.state != state:
+            self.state.overrides[SPIKE_KEY] = step.state.as_dict()
+            if not step.state.active:
+                # A new spike claims afresh whatever the owner took back during the last one.
+                self.state.yielded = {pair for pair in self.state.yielded if pair[0] is not ClaimSource.SPIKE}
+            await self.writer.async_save()
 
-    async def _capture_baseline(self, now: datetime) -> None:
-        """Record what the owner has, read from the Powerwall itself, before anything is changed."""
-        if self._state.baseline is not None:
-            # A baseline not yet restored is still what the owner had: never overwrite it with our own.
-            return
-        await self._site_info.async_refresh()
-        if not self._site_info.last_update_success:
-            LOGGER.info("Spike response postponed: the Powerwall's settings could not be read")
-            return
-        info = self._site_info.data
-        self._state.baseline = {
-            "operation_mode": info.operation_mode.value,
-            "tariff_content_v2": info.tariff_content_v2,
-            "captured_at": now.isoformat(),
-        }
-        await self._store.async_save_state(self._state)
-
-    def _normal_tariff(self, now: datetime) -> DayTariff | None:
-        """The tariff outside the spike window: Amber's when it owns the tariff, else the owner's own."""
-        if self._state.auto_sync and self._prices.last_update_success:
-            build = self._build_amber_tariff(now)
-            if build.tariff is not None:
-                return build.tariff
-        content = (self._state.baseline or {}).get("tariff_content_v2")
-        return _day_tariff_of(content, now.astimezone(self.time_zone).date())
-
-    async def _apply_spike(self, peak_price: float, now: datetime) -> None:
-        """Make sure the Powerwall is in time-based control with the spike tariff; write what is missing."""
-        if self._state.baseline is None:
-            # Without a record of what the owner had, nothing is changed (it could not be put back).
-            await self._capture_baseline(now)
-            if self._state.baseline is None:
-                return
-        normal = self._normal_tariff(now)
-        if normal is None:
-            LOGGER.warning("No complete tariff to build the spike tariff on; only the mode is changed")
-        wrote = False
-        try:
-            if self._site_info.data.operation_mode is not OperationMode.AUTONOMOUS:
-                await self._client.set_operation_mode(
-                    self._site_info.energy_site_id, OperationMode.AUTONOMOUS
-                )
-                wrote = True
-            spike_tariff = (
-                None
-                if normal is None
-                else build_spike_tariff(
-                    normal, spike_price_per_mwh=peak_price, now=now, time_zone=self.time_zone
-                )
-            )
-            if spike_tariff is not None and tariff_fingerprint(spike_tariff) != self._spike_tariff_applied:
-                content = encode_tariff(
-                    spike_tariff, code=SPIKE_TARIFF_CODE, name=SPIKE_TARIFF_NAME, utility=TARIFF_UTILITY
-                )
-                await self._client.set_time_of_use_settings(self._site_info.energy_site_id, content)
-                wrote = True
-        except ApiError as err:
-            LOGGER.info("Spike response write failed, retrying next minute: %s", err)
-            return
-        if not wrote:
-            return
-        matches = await self._read_back_matches(spike_tariff, now) if spike_tariff is not None else True
-        mode_ok = self._site_info.data.operation_mode is OperationMode.AUTONOMOUS
-        if matches and mode_ok and spike_tariff is not None:
-            self._spike_tariff_applied = tariff_fingerprint(spike_tariff)
-        else:
-            self._spike_tariff_applied = None
-            LOGGER.info("The Powerwall does not show the spike settings yet; retrying next minute")
-
-    async def _restore_baseline(self, now: datetime) -> None:
-        """Put back the owner's mode and tariff (or hand the tariff to the Amber sync), verify, forget."""
-        baseline = self._state.baseline or {}
-        mode = OperationMode(baseline.get("operation_mode", OperationMode.SELF_CONSUMPTION.value))
-        content = baseline.get("tariff_content_v2")
-        amber_owns = self._state.auto_sync
-        site_id = self._site_info.energy_site_id
-        try:
-            await self._client.set_operation_mode(site_id, mode)
-            if not amber_owns and isinstance(content, dict):
-                await self._client.set_time_of_use_settings(site_id, content)
-        except ApiError as err:
-            LOGGER.info("Restoring the owner's settings failed, retrying next minute: %s", err)
-            return
-        if amber_owns:
-            # The Amber sync takes the tariff back: a fresh build, pushed and verified like any other.
-            build = self._build_amber_tariff(now)
-            self.last_build = build
-            if build.tariff is None:
-                LOGGER.info("Cannot hand the tariff back yet: %s", build.problem)
-                return
-            await self._push_tariff(build.tariff, tariff_fingerprint(build.tariff), now, automatic=True)
-            tariff_ok = self.status is SyncStatus.SYNCED
-        else:
-            await self._site_info.async_refresh()
-            tariff_ok = self._site_info.last_update_success and _same_tariff(
-                content, self._site_info.data.tariff_content_v2, now.astimezone(self.time_zone).date()
-            )
-        if not (tariff_ok and self._site_info.data.operation_mode is mode):
-            LOGGER.info("The Powerwall does not show the owner's settings yet; retrying next minute")
-            return
-        LOGGER.info("Restored the owner's operation mode (%s) and tariff", mode.value)
-        self._state.baseline = None
-        self._spike_tariff_applied = None
-        await self._store.async_save_state(self._state)
-
-    # --- export curtailment -------------------------------------------------------------------------
-
-    async def async_evaluate_curtailment(self) -> None:
-        """Step the curtailment machine with the current feed-in earning and the export rule in force."""
-        async with self._lock:
-            try:
-                await self._evaluate_curtailment_locked()
-            finally:
-                self._notify()
-
-    async def _evaluate_curtailment_locked(self) -> None:
-        now = dt_util.utcnow()
-        options = self.options
-        feed_in = self._prices.data.current(ChannelType.FEED_IN) if self._prices.last_update_success else None
+    async def _step_curtailment(self, now: datetime) -> None:
+        data = self._prices.data if self._prices.last_update_success else None
+        feed_in = None if data is None else data.current(ChannelType.FEED_IN)
         state = self.curtailment_state
-        result = curtailment_machine.step(
+        options = self.options
+        step = curtailment_machine.step(
             state,
             feed_in_earning_c_per_kwh=None if feed_in is None else owner_price(feed_in) * CENTS_PER_DOLLAR,
             interval_start=None if feed_in is None else feed_in.start_time,
-            current_rule=self._site_info.data.export_rule,
+            current_rule=self.writer.site_info.export_rule,
             now=now,
             settings=CurtailmentSettings(threshold_c_per_kwh=options.curtailment_threshold),
             enabled=options.solar_curtailment,
         )
-        if result.state != state:
-            # Persist first: the captured rule must survive a restart that happens during the write.
-            self._state.overrides[CURTAILMENT_KEY] = result.state.as_dict()
-            await self._store.async_save_state(self._state)
-        if result.action is not CurtailmentAction.NONE:
-            LOGGER.info("Export curtailment: %s (%s)", result.action.value, result.reason)
-        if result.write is None:
+        if step.action is not CurtailmentAction.NONE:
+            LOGGER.info("Export curtailment: %s (%s)", step.action.value, step.reason)
+        if step.state != state:
+            self.state.overrides[CURTAILMENT_KEY] = step.state.as_dict()
+            if not step.state.active:
+                self.state.yielded = {
+                    pair for pair in self.state.yielded if pair[0] is not ClaimSource.CURTAILMENT
+                }
+            await self.writer.async_save()
+
+    def _build_amber(self, now: datetime, trigger: PushTrigger) -> None:
+        """Build the rolling tariff when the prices or the half-hour changed since the last build."""
+        data = self._prices.data
+        if data is None or not self.state.auto_sync:
             return
-        try:
-            await self._client.set_grid_import_export(
-                self._site_info.energy_site_id, export_rule=result.write
+        slot = now.astimezone(self.time_zone).replace(minute=now.minute // 30 * 30, second=0, microsecond=0)
+        key = (id(data), slot)
+        if key == self._build_key and trigger is PushTrigger.SCHEDULE and self.last_build is not None:
+            return
+        self._build_key = key
+        build = build_rolling_tariff(
+            data.intervals,
+            now=now,
+            time_zone=self.time_zone,
+            forecast_price=self.forecast_price,
+            has_feed_in=data.has_feed_in,
+        )
+        self.last_build = build
+        if build.tariff is None:
+            LOGGER.info("Not pushing an incomplete tariff: %s", build.problem or "")
+            return
+        self.state.amber_content = encode_tariff(
+            build.tariff, code=TARIFF_CODE, name=TARIFF_NAME, utility=TARIFF_UTILITY
+        )
+
+    def _normal_tariff(self, now: datetime) -> DayTariff:
+        """What the Powerwall should follow outside a spike window, never nothing."""
+        day = now.astimezone(self.time_zone).date()
+        candidates: list[object] = []
+        if self.state.auto_sync:
+            candidates.append(self.state.amber_content)
+        candidates.append(self.state.baseline.get(Setting.TARIFF))
+        for content in candidates:
+            decoded = self.writer.tariffs.day(content, day)
+            if decoded is not None:
+                return decoded
+        # Nothing to lay the spike over: a flat day at the last known price (else the spike price alone),
+        # so that no slot reads as free and the battery never charges from the grid for nothing.
+        data = self._prices.data
+        general = None if data is None else data.current(ChannelType.GENERAL)
+        spike = self.spike_state.spike
+        buy = owner_price(general) if general is not None else (spike.peak_price / 1000 if spike else 0.0)
+        return DayTariff.from_rates([max(buy, 0.0)] * 48, [0.0] * 48)
+
+    def _claims(self, now: datetime) -> tuple[Claim, ...]:
+        claims: list[Claim] = []
+        spike = self.spike_state.spike
+        if spike is not None:
+            tariff = build_spike_tariff(
+                self._normal_tariff(now), spike_price_per_mwh=spike.peak_price, now=now, time_zone=self.time_zone
             )
-        except ApiError as err:
-            LOGGER.info("Setting the export rule failed, retrying on the next price: %s", err)
+            content = encode_tariff(
+                tariff, code=SPIKE_TARIFF_CODE, name=SPIKE_TARIFF_NAME, utility=TARIFF_UTILITY
+            )
+            claims.append(
+                Claim(
+                    source=ClaimSource.SPIKE,
+                    values={Setting.OPERATION_MODE: OperationMode.AUTONOMOUS.value, Setting.TARIFF: content},
+                )
+            )
+        if self.curtailment_state.active:
+            claims.append(
+                Claim(source=ClaimSource.CURTAILMENT, values={Setting.EXPORT_RULE: ExportRule.NEVER.value})
+            )
+        if self.state.auto_sync:
+            values: dict[Setting, Any] = {}
+            # Until a first complete build, the Amber sync keeps whatever the Powerwall holds.
+            amber = self.state.amber_content
+            values[Setting.TARIFF] = amber if amber is not None else self.writer.site_info.tariff_content_v2
+            if self.state.amber_claims_mode:
+                values[Setting.OPERATION_MODE] = OperationMode.AUTONOMOUS.value
+            claims.append(Claim(source=ClaimSource.AMBER, values=values))
+        return tuple(claims)
+
+    def _plan(self, claims: tuple[Claim, ...], now: datetime) -> Plan:
+        held, known = self.writer.held()
+        baseline = self.state.baseline
+        # The owner's settings are recorded from the Powerwall before the first write of any kind.
+        for setting in known:
+            if setting not in baseline and setting not in self.state.ours:
+                value = held[setting]
+                if setting is Setting.TARIFF and is_own_tariff(value):
+                    continue
+                baseline[setting] = value
+                self.state.baseline_captured_at = self.state.baseline_captured_at or now
+        return plan(
+            claims=claims,
+            baseline=baseline,
+            held=held,
+            known=known,
+            ours=frozenset(self.state.ours),
+            verified_writes=self.state.verified_writes,
+            yielded=frozenset(self.state.yielded),
+            same=lambda setting, a, b: self.writer.same(setting, a, b, now),
+        )
+
+    async def _record_plan(self, result: Plan, now: datetime) -> None:
+        for setting, value in result.adopted.items():
+            if setting is Setting.TARIFF and is_own_tariff(value):
+                continue
+            self.state.baseline[setting] = value
+        for source, setting in result.yielded:
+            LOGGER.info(
+                "The owner changed %s on the Powerwall during the %s override: keeping their choice",
+                setting.value,
+                source.value,
+            )
+        self.state.yielded |= result.yielded
+        self.state.ours -= result.restored
+        if result.restored and not result.restoring:
+            LOGGER.info("The owner's settings are back on the Powerwall")
+            self.state.restore = RestoreBudget()
+            ir.async_delete_issue(self.hass, DOMAIN, self._restore_issue_id)
+
+    def _choose_writes(self, result: Plan, now: datetime, trigger: PushTrigger) -> list[tuple[Setting, Any, ClaimSource]]:
+        """The plan's writes that may go out now (budget, push policy, rate limits, the owner's record)."""
+        chosen: list[tuple[Setting, Any, ClaimSource]] = []
+        self._blocked = False
+        restore_ok = self.state.restore.may_attempt(now, rate_limited_until=self.writer.rate_limited_until)
+        amber_tariff = result.winners.get(Setting.TARIFF) is ClaimSource.AMBER
+        planned = {setting for setting, _, _ in result.writes}
+        for setting, value, source in result.writes:
+            if source is ClaimSource.OWNER:
+                if restore_ok:
+                    chosen.append((setting, value, source))
+                continue
+            if setting not in self.state.baseline:
+                # What the owner had is unknown (a partial reply): changing it could never be undone.
+                LOGGER.info("Not changing %s until the Powerwall reports the owner's setting", setting.value)
+                self._blocked = True
+                continue
+            if source is ClaimSource.AMBER and setting is Setting.TARIFF:
+                if self._amber_may_push(now, trigger, holds=False):
+                    chosen.append((setting, value, source))
+                continue
+            # The cloud may still show the old value for a while: the same write is not repeated at once.
+            window = REWRITE_AFTER if trigger is PushTrigger.SCHEDULE else DUPLICATE_WINDOW
+            if self.writer.recently_sent(setting, value, now, window):
+                continue
+            chosen.append((setting, value, source))
+        if amber_tariff and Setting.TARIFF not in planned and self.state.amber_content is not None:
+            # The Powerwall holds it: re-assert after a while, or when the owner forces a push.
+            if self._amber_may_push(now, trigger, holds=True):
+                chosen.append((Setting.TARIFF, self.state.amber_content, ClaimSource.AMBER))
+        order = list(Setting)
+        chosen.sort(key=lambda write: order.index(write[0]))
+        return chosen
+
+    def _amber_may_push(self, now: datetime, trigger: PushTrigger, *, holds: bool) -> bool:
+        build = self.last_build
+        if build is None or build.tariff is None:
+            return False
+        record = self.state.last_push
+        verified = record if record and record.verified else None
+        decision = decide_push(
+            fingerprint=tariff_fingerprint(build.tariff),
+            history=PushHistory(
+                verified_fingerprint=verified.fingerprint if verified else None,
+                verified_at=verified.pushed_at if verified else None,
+                last_automatic_attempt_at=self._last_automatic_attempt_at,
+                rate_limited_until=self.writer.rate_limited_until,
+            ),
+            now=now,
+            trigger=trigger,
+            powerwall_holds_it=holds,
+        )
+        if decision.verdict is PushVerdict.PUSH:
+            if trigger is PushTrigger.SCHEDULE:
+                self._last_automatic_attempt_at = now
+            return True
+        if decision.verdict is not PushVerdict.UNCHANGED and decision.retry_at is not None:
+            self._schedule_retry(decision.retry_at)
+        return False
+
+    async def _record_outcome(
+        self, writes: list[tuple[Setting, Any, ClaimSource]], outcome: WriteResult, now: datetime
+    ) -> None:
+        restores = [setting for setting, _, source in writes if source is ClaimSource.OWNER]
+        for setting, value, source in writes:
+            if setting is not Setting.TARIFF or source is not ClaimSource.AMBER:
+                continue
+            if outcome.rate_limited:
+                self._last_tariff_write = WriteOutcome.RATE_LIMITED
+            elif isinstance(outcome.error, CommandRejectedError):
+                self._tariff_rejected(outcome.error.message)
+            elif outcome.error is not None:
+                self._last_tariff_write = WriteOutcome.FAILED
+            elif setting in outcome.verified:
+                self._last_tariff_write = WriteOutcome.VERIFIED
+                self.rejection_message = None
+                ir.async_delete_issue(self.hass, DOMAIN, self._rejected_issue_id)
+                LOGGER.info("Pushed and verified the Amber tariff on the Powerwall")
+            else:
+                self._last_tariff_write = WriteOutcome.NOT_APPLIED
+                LOGGER.info("The Powerwall does not show the pushed tariff yet; retrying next cycle")
+            build = self.last_build
+            if setting in outcome.sent and build is not None and build.tariff is not None:
+                self.state.last_push = PushRecord(
+                    fingerprint=tariff_fingerprint(build.tariff),
+                    pushed_at=now,
+                    verified=setting in outcome.verified,
+                )
+            del value
+        if isinstance(outcome.error, AuthenticationError):
+            self._entry.async_start_reauth(self.hass)
+        if restores:
+            done = set(restores) <= outcome.verified
+            if done:
+                self.state.ours -= set(restores)
+            if not done and not outcome.rate_limited:
+                self.state.restore = self.state.restore.failed(
+                    now, rate_limited_until=self.writer.rate_limited_until
+                )
+                if self.state.restore.gave_up:
+                    self._restore_failed(restores)
+                elif self.state.restore.next_attempt_at is not None:
+                    self._schedule_retry(self.state.restore.next_attempt_at)
+            elif outcome.rate_limited and self.writer.rate_limited_until is not None:
+                self.state.restore = self.state.restore.postponed(self.writer.rate_limited_until)
+
+    # --- repairs and errors -------------------------------------------------------------------------
+
+    @property
+    def _rejected_issue_id(self) -> str:
+        return f"tariff_rejected_{self._entry.entry_id}"
+
+    @property
+    def _restore_issue_id(self) -> str:
+        return f"restore_failed_{self._entry.entry_id}"
+
+    @property
+    def _tbc_issue_id(self) -> str:
+        return f"not_in_time_based_control_{self._entry.entry_id}"
+
+    def _tariff_rejected(self, message: str) -> None:
+        LOGGER.warning("The Powerwall rejected the tariff: %s", message)
+        self._last_tariff_write = WriteOutcome.REJECTED
+        self.rejection_message = message
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            self._rejected_issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="tariff_rejected",
+            translation_placeholders={"title": self._entry.title, "message": message},
+        )
+
+    def _restore_failed(self, settings: list[Setting]) -> None:
+        held, _ = self.writer.held()
+        LOGGER.warning("Could not give the owner's settings back after %s attempts", self.state.restore.attempts)
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            self._restore_issue_id,
+            is_fixable=True,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="restore_failed",
+            translation_placeholders={
+                "title": self._entry.title,
+                "owner": describe_settings(self.state.baseline, self.time_zone),
+                "different": describe_settings({s: held[s] for s in settings}, self.time_zone),
+            },
+            data={"entry_id": self._entry.entry_id},
+        )
+
+    def _update_repairs(self, now: datetime) -> None:
+        held = self.writer.site_info
+        wants = (
+            self.state.auto_sync
+            and not self.state.time_based_control_dismissed
+            and not self.state.amber_claims_mode
+            and not self.spike_state.active
+            and self.writer.readable
+            and held.operation_mode not in {OperationMode.AUTONOMOUS, OperationMode.UNKNOWN}
+        )
+        if wants:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                self._tbc_issue_id,
+                is_fixable=True,
+                is_persistent=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="not_in_time_based_control",
+                translation_placeholders={"title": self._entry.title, "mode": held.operation_mode.value},
+                data={"entry_id": self._entry.entry_id},
+            )
+        else:
+            ir.async_delete_issue(self.hass, DOMAIN, self._tbc_issue_id)
+
+    @staticmethod
+    def _raise_if(action: _Action | None, translation_key: str, **placeholders: str) -> None:
+        if action is not None:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key=translation_key, translation_placeholders=placeholders
+            )
+
+    def _raise_for(self, action: _Action | None, outcome: WriteResult) -> None:
+        if action is None:
             return
-        await self._site_info.async_refresh()
+        error = outcome.error
+        if outcome.rate_limited and self.writer.rate_limited_until is not None:
+            self._raise_if(action, "rate_limited_until", time=self.writer.rate_limited_until.isoformat())
+        if isinstance(error, CommandRejectedError):
+            self._raise_if(action, "tariff_rejected", message=error.message)
+        if isinstance(error, AuthenticationError):
+            self._raise_if(action, "authentication_failed", service="Teslemetry")
+        if isinstance(error, ApiError):
+            self._raise_if(action, "service_unavailable", service="Teslemetry", error=str(error))
+        self._raise_if(action, "not_applied")
 
-
-type SpikeCommand = Callable[[SpikeState, datetime, SpikeSettings], SpikeStep]
-
-
-def _same_tariff(expected: object, actual: object, day: date) -> bool:
-    """Whether the Powerwall holds the owner's tariff again (same rates on `day`, or the same content)."""
-    wanted = _day_tariff_of(expected, day)
-    held = _day_tariff_of(actual, day)
-    if wanted is None or held is None:
-        return expected == actual
-    return rates_match(wanted, held)
-
-
-def _day_tariff_of(content: object, day: date) -> DayTariff | None:
-    """The rates a `tariff_content_v2` charges on `day`; None when it is missing, unreadable or has holes."""
-    if not isinstance(content, dict):
-        return None
-    try:
-        return decode_tariff(content).day_tariff(day)
-    except TariffDecodeError:
-        return None
+    def _raise_if_unsatisfied(self, action: _Action, result: Plan, now: datetime) -> None:
+        """An owner's action that wrote nothing must still leave the Powerwall as asked, or say why not."""
+        if self._blocked:
+            self._raise_if(action, "powerwall_unreadable")
+        if result.writes and self.writer.rate_limited_until is not None and self.writer.rate_limited(now):
+            self._raise_if(action, "rate_limited_until", time=self.writer.rate_limited_until.isoformat())
+        if action.trigger is not PushTrigger.SCHEDULE and self.state.auto_sync:
+            build = self.last_build
+            if build is not None and build.tariff is None:
+                self._raise_if(action, "incomplete_forecast", problem=build.problem or "")
+            if self.spike_state.active and action.spike_command is None:
+                self._raise_if(action, "spike_active")

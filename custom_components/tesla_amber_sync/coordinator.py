@@ -71,6 +71,8 @@ class AmberPrices:
 
     site: AmberSite
     intervals: tuple[PriceInterval, ...]
+    # When this data was fetched: how fresh the prices are (the status says `stale` when too old).
+    fetched_at: datetime
 
     @property
     def has_feed_in(self) -> bool:
@@ -91,7 +93,7 @@ class AmberPrices:
         )
 
 
-class AmberPricesCoordinator(DataUpdateCoordinator[AmberPrices]):
+class AmberPricesCoordinator(DataUpdateCoordinator[AmberPrices | None]):
     """Amber's prices, every 5 minutes."""
 
     config_entry: TeslaSyncConfigEntry
@@ -125,7 +127,7 @@ class AmberPricesCoordinator(DataUpdateCoordinator[AmberPrices]):
             )
         except ApiError as err:
             raise_update_failed(err, AMBER)
-        return AmberPrices(site=self.site, intervals=intervals)
+        return AmberPrices(site=self.site, intervals=intervals, fetched_at=dt_util.utcnow())
 
 
 class _PowerwallCoordinator[T](DataUpdateCoordinator[T]):
@@ -173,11 +175,15 @@ class SiteInfoCoordinator(_PowerwallCoordinator[SiteInfo]):
             LOGGER.warning("Unknown Powerwall time zone %r, using Home Assistant's", name)
             return ZoneInfo(self.hass.config.time_zone)
 
+    read_at: datetime | None = None
+
     async def _async_update_data(self) -> SiteInfo:
         try:
-            return await self.client.get_site_info(self.energy_site_id)
+            info = await self.client.get_site_info(self.energy_site_id)
         except ApiError as err:
             raise_update_failed(err, TESLEMETRY)
+        self.read_at = dt_util.utcnow()
+        return info
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -35,8 +35,8 @@ async def async_get_config_entry_diagnostics(
     return async_redact_data(
         {
             "entry": {"data": dict(entry.data), "options": dict(entry.options), "title": entry.title},
-            "amber_site": asdict(runtime.prices.data.site),
-            "amber_intervals": len(runtime.prices.data.intervals),
+            "amber_site": None if runtime.prices.data is None else asdict(runtime.prices.data.site),
+            "amber_intervals": 0 if runtime.prices.data is None else len(runtime.prices.data.intervals),
             "site_info": asdict(runtime.site_info.data),
             "live_status": asdict(runtime.live_status.data),
             "aemo": None if runtime.aemo.data is None else asdict(runtime.aemo.data),

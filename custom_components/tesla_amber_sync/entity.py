@@ -27,14 +27,15 @@ def powerwall_device_info(runtime: TeslaSyncRuntimeData) -> DeviceInfo:
 
 def amber_device_info(runtime: TeslaSyncRuntimeData) -> DeviceInfo:
     """The Amber site, a service; its NMI is the serial number and its name keeps entity ids portable."""
-    site = runtime.prices.data.site
+    data = runtime.prices.data
+    site = None if data is None else data.site
     return DeviceInfo(
         identifiers={(DOMAIN, f"amber_{runtime.amber_site_id}")},
         entry_type=DeviceEntryType.SERVICE,
         manufacturer="Amber Electric",
-        model=site.network,
+        model=None if site is None else site.network,
         name="Amber Electric",
-        serial_number=site.nmi or None,
+        serial_number=None if site is None else site.nmi or None,
         configuration_url="https://app.amber.com.au",
     )
 

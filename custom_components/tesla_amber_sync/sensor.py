@@ -293,7 +293,13 @@ async def async_setup_entry(
     )
     entities.extend(PowerwallSensor(entry, runtime.energy, description) for description in ENERGY_SENSORS)
     entities.append(AemoPriceSensor(entry, runtime.aemo, "aemo_price"))
-    channels = {channel.type for channel in runtime.prices.data.site.channels} | {ChannelType.GENERAL}
+    # Before Amber's first answer (down, or its token rejected) the usual channels of a solar home are assumed.
+    prices = runtime.prices.data
+    channels = (
+        {channel.type for channel in prices.site.channels}
+        if prices is not None
+        else {ChannelType.FEED_IN}
+    ) | {ChannelType.GENERAL}
     entities.extend(
         PriceSensor(entry, runtime.prices, description)
         for description in PRICE_SENSORS
@@ -372,7 +378,8 @@ class PriceSensor(AmberEntity[AmberPricesCoordinator], SensorEntity):
 
     @property
     def _interval(self) -> PriceInterval | None:
-        return self.coordinator.data.current(self.entity_description.channel)
+        data = self.coordinator.data
+        return None if data is None else data.current(self.entity_description.channel)
 
     @property
     def available(self) -> bool:

@@ -90,6 +90,12 @@ async def _sync_now(call: ServiceCall) -> None:
     # The Powerwall first: the price refresh starts the curtailment check, which reads the export rule.
     await asyncio.gather(runtime.live_status.async_refresh(), runtime.site_info.async_refresh())
     await runtime.prices.async_refresh()
+    for coordinator, service in ((runtime.site_info, "Teslemetry"), (runtime.prices, "Amber")):
+        if not coordinator.last_update_success:
+            # Never sync from stale data and call it done.
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="refresh_failed", translation_placeholders={"service": service}
+            )
     if runtime.controller.auto_sync:
         await runtime.controller.async_sync(PushTrigger.REQUEST)
 
@@ -104,7 +110,8 @@ async def _get_price_forecast(call: ServiceCall) -> ServiceResponse:
         )
     entry = resolve_entry(call.hass, call)
     prices = entry.runtime_data.prices
-    if not prices.last_update_success:
+    data = prices.data
+    if not prices.last_update_success or data is None:
         raise HomeAssistantError(translation_domain=DOMAIN, translation_key="prices_unavailable")
     channel = FORECAST_CHANNELS[call.data[ATTR_CHANNEL]]
     now = dt_util.utcnow()
@@ -118,7 +125,7 @@ async def _get_price_forecast(call: ServiceCall) -> ServiceResponse:
                 "descriptor": interval.descriptor.name.lower(),
                 "spike_status": interval.spike_status.value,
             }
-            for interval in prices.data.intervals
+            for interval in data.intervals
             if interval.channel_type is channel
             and interval.type in {IntervalType.CURRENT, IntervalType.FORECAST}
             and interval.end_time > now
@@ -153,17 +160,18 @@ async def _simulate_spike(call: ServiceCall) -> None:
     entry = resolve_entry(call.hass, call)
     controller = entry.runtime_data.controller
     region = controller.options.aemo_region
-    await controller.async_evaluate_spike(
+    await controller.async_spike_command(
         lambda state, now, settings: spike_machine.simulate(
             state, price=price, duration=timedelta(minutes=minutes), now=now, settings=settings, region=region
-        )
+        ),
+        rollback=True,
     )
 
 
 async def _end_spike(call: ServiceCall) -> None:
     entry = resolve_entry(call.hass, call)
-    await entry.runtime_data.controller.async_evaluate_spike(
-        lambda state, _now, _settings: spike_machine.end_spike(state)
+    await entry.runtime_data.controller.async_spike_command(
+        lambda state, _now, _settings: spike_machine.end_spike(state), rollback=False
     )
 
 

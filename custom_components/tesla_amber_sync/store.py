@@ -1,27 +1,39 @@
-"""What each entry remembers across restarts, in one versioned `Store`.
+"""What each entry remembers across restarts, in one versioned `Store` of typed records.
 
-The controller writes here before it acts, so a restart or reload resumes exactly where it was.
+The writer records here before it acts, so a restart or reload resumes exactly where it was. Version 2 keeps
+the owner's baseline for every setting Tesla Sync may change, the settings it holds changed, the last value
+written to each setting that a read-back showed in force, and the restore budget. `migrate_v1` carries a
+version 1 file (one baseline dict, written only during a spike) forward.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
+from .control.claims import ClaimSource, Setting
+from .control.restore import RestoreBudget
 
-STORAGE_VERSION = 1
-STORAGE_MINOR_VERSION = 1
+STORAGE_VERSION: Final = 2
+STORAGE_MINOR_VERSION: Final = 1
+# Tariffs Tesla Sync writes carry codes starting with this; such a tariff is never the owner's own.
+OWN_TARIFF_CODE_PREFIX: Final = "TESLA_SYNC:"
+
+
+def is_own_tariff(content: object) -> bool:
+    """Whether a `tariff_content_v2` is one Tesla Sync wrote (so it cannot be what the owner had)."""
+    return isinstance(content, dict) and str(content.get("code", "")).startswith(OWN_TARIFF_CODE_PREFIX)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class PushRecord:
-    """The last tariff write: what (fingerprint), when, and whether reading it back matched."""
+    """The last Amber tariff write: what (fingerprint), when, and whether reading it back matched."""
 
     fingerprint: str
     pushed_at: datetime
@@ -45,17 +57,59 @@ class PushRecord:
         return cls(fingerprint=fingerprint, pushed_at=pushed_at, verified=bool(data.get("verified")))
 
 
+def _settings_map(data: object) -> dict[Setting, Any]:
+    if not isinstance(data, dict):
+        return {}
+    return {Setting(key): value for key, value in data.items() if key in Setting.__members__.values()}
+
+
+def _settings_set(data: object) -> set[Setting]:
+    if not isinstance(data, list):
+        return set()
+    return {Setting(item) for item in data if item in Setting.__members__.values()}
+
+
+def _yields(data: object) -> set[tuple[ClaimSource, Setting]]:
+    if not isinstance(data, list):
+        return set()
+    found: set[tuple[ClaimSource, Setting]] = set()
+    for item in data:
+        if (
+            isinstance(item, list)
+            and len(item) == 2
+            and item[0] in ClaimSource.__members__.values()
+            and item[1] in Setting.__members__.values()
+        ):
+            found.add((ClaimSource(item[0]), Setting(item[1])))
+    return found
+
+
 @dataclass(kw_only=True, slots=True)
 class PersistedState:
     """Everything the entry persists.
 
-    `baseline` (what the owner had before any override), `overrides` (spike, curtailment, applied profile)
-    and `profiles` (saved tariffs) are kept as plain JSON so later features add keys, not versions.
+    `baseline` maps each setting to the owner's value (JSON form: enum values, the tariff's
+    `tariff_content_v2`, booleans and numbers); `baseline_captured_at` when it was first recorded. `ours` are
+    the settings Tesla Sync holds changed; `verified_writes` the last value written to each setting that a
+    read-back showed in force; `yielded` the (override, setting) pairs given up to the owner's own change;
+    `restore` the budget of the restore in progress. `amber_content` is the last complete Amber tariff (what
+    the Amber claim holds while a new build is incomplete). `amber_claims_mode` is set when the owner let
+    Tesla Sync put the Powerwall in time-based control (the repair's fix), and `time_based_control_dismissed`
+    when they chose to leave it. `overrides` holds the spike and curtailment machines' own states, and
+    `profiles` saved tariffs.
     """
 
     auto_sync: bool = True
     last_push: PushRecord | None = None
-    baseline: dict[str, Any] | None = None
+    baseline: dict[Setting, Any] = field(default_factory=dict)
+    baseline_captured_at: datetime | None = None
+    ours: set[Setting] = field(default_factory=set)
+    verified_writes: dict[Setting, Any] = field(default_factory=dict)
+    yielded: set[tuple[ClaimSource, Setting]] = field(default_factory=set)
+    restore: RestoreBudget = field(default_factory=RestoreBudget)
+    amber_content: dict[str, Any] | None = None
+    amber_claims_mode: bool = False
+    time_based_control_dismissed: bool = False
     overrides: dict[str, Any] = field(default_factory=dict)
     profiles: dict[str, Any] = field(default_factory=dict)
 
@@ -64,30 +118,80 @@ class PersistedState:
         return {
             "auto_sync": self.auto_sync,
             "last_push": self.last_push.as_dict() if self.last_push else None,
-            "baseline": self.baseline,
+            "baseline": {setting.value: value for setting, value in self.baseline.items()},
+            "baseline_captured_at": (
+                None if self.baseline_captured_at is None else self.baseline_captured_at.isoformat()
+            ),
+            "ours": sorted(setting.value for setting in self.ours),
+            "verified_writes": {setting.value: value for setting, value in self.verified_writes.items()},
+            "yielded": sorted([source.value, setting.value] for source, setting in self.yielded),
+            "restore": self.restore.as_dict(),
+            "amber_content": self.amber_content,
+            "amber_claims_mode": self.amber_claims_mode,
+            "time_based_control_dismissed": self.time_based_control_dismissed,
             "overrides": self.overrides,
             "profiles": self.profiles,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> PersistedState:
-        """Parse stored data, tolerating missing keys."""
+        """Parse stored (version 2) data, tolerating missing or damaged keys."""
         last_push = data.get("last_push")
+        captured = data.get("baseline_captured_at")
+        amber_content = data.get("amber_content")
         return cls(
             auto_sync=bool(data.get("auto_sync", True)),
             last_push=PushRecord.from_dict(last_push) if isinstance(last_push, dict) else None,
-            baseline=data.get("baseline") if isinstance(data.get("baseline"), dict) else None,
+            baseline=_settings_map(data.get("baseline")),
+            baseline_captured_at=dt_util.parse_datetime(captured) if isinstance(captured, str) else None,
+            ours=_settings_set(data.get("ours")),
+            verified_writes=_settings_map(data.get("verified_writes")),
+            yielded=_yields(data.get("yielded")),
+            restore=RestoreBudget.from_dict(data.get("restore")),
+            amber_content=amber_content if isinstance(amber_content, dict) else None,
+            amber_claims_mode=data.get("amber_claims_mode") is True,
+            time_based_control_dismissed=data.get("time_based_control_dismissed") is True,
             overrides=dict(data.get("overrides") or {}),
             profiles=dict(data.get("profiles") or {}),
         )
+
+
+def migrate_v1(old: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 to 2.
+
+    Version 1 kept `baseline` (`operation_mode`, `tariff_content_v2`, `captured_at`) only while a spike held
+    the Powerwall or its restore was pending. It becomes the typed baseline, and the settings it covered are
+    held by Tesla Sync until restored. A tariff Tesla Sync wrote itself is never taken as the owner's.
+    """
+    migrated: dict[str, Any] = {
+        key: old[key] for key in ("auto_sync", "last_push", "overrides", "profiles") if key in old
+    }
+    baseline: dict[str, Any] = {}
+    ours: list[str] = []
+    old_baseline = old.get("baseline")
+    if isinstance(old_baseline, dict):
+        mode = old_baseline.get("operation_mode")
+        if isinstance(mode, str) and mode != "unknown":
+            baseline[Setting.OPERATION_MODE.value] = mode
+            ours.append(Setting.OPERATION_MODE.value)
+        content = old_baseline.get("tariff_content_v2")
+        if "tariff_content_v2" in old_baseline and not is_own_tariff(content):
+            baseline[Setting.TARIFF.value] = content
+            ours.append(Setting.TARIFF.value)
+        migrated["baseline_captured_at"] = old_baseline.get("captured_at")
+    migrated["baseline"] = baseline
+    migrated["ours"] = ours
+    return migrated
 
 
 class _VersionedStore(Store[dict[str, Any]]):
     async def _async_migrate_func(
         self, old_major_version: int, old_minor_version: int, old_data: dict[str, Any]
     ) -> dict[str, Any]:
-        # Version 1 is the first; later versions add their steps here, oldest first.
-        return old_data
+        data = old_data
+        if old_major_version < 2:
+            data = migrate_v1(data)
+        return data
 
 
 class TeslaSyncStore:

@@ -23,6 +23,6 @@ _REGION_BY_NMI_PREFIX: Final = {
 }
 
 
-def region_for_nmi(nmi: str) -> str | None:
+def region_for_nmi(nmi: str | None) -> str | None:
     """Return the NEM region of a meter, or None when the NMI does not say (WA, NT, or unknown)."""
     return _REGION_BY_NMI_PREFIX.get(nmi[:1].upper()) if nmi else None
