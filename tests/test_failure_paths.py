@@ -19,6 +19,7 @@ from custom_components.tesla_amber_sync.writer import TariffReader
 
 from .conftest import START
 from .fake_cloud import FakeCloud
+from .test_sync import period_rates
 
 SYNC_STATUS = "sensor.home_powerwall_sync_status"
 
@@ -82,37 +83,57 @@ async def test_amber_sync_waits_while_a_spike_holds_the_tariff(
 async def test_spike_restore_retried_after_a_failed_write(
     hass: HomeAssistant, init_integration: MockConfigEntry, cloud: FakeCloud, freezer: FrozenDateTimeFactory
 ) -> None:
-    """The owner's mode is written again until it sticks; the baseline is kept until then."""
+    """The owner's mode is written again until it sticks; Tesla Sync holds the mode until then."""
+    cloud.site_info["default_real_mode"] = "self_consumption"
+    await _refresh(hass, freezer, 5)
     await hass.services.async_call(DOMAIN, "simulate_spike", {"price": 2000, "duration": 1}, blocking=True)
     assert cloud.site_info["default_real_mode"] == "autonomous"
     cloud.fail("/operation", 500)
     await _refresh(hass, freezer, 1)
     assert cloud.site_info["default_real_mode"] == "autonomous"
-    assert init_integration.runtime_data.controller._state.baseline is not None
+    state = init_integration.runtime_data.controller.state
+    assert "operation_mode" in {setting.value for setting in state.ours}
     await _refresh(hass, freezer, 1)
     assert cloud.site_info["default_real_mode"] == "self_consumption"
-    assert init_integration.runtime_data.controller._state.baseline is None
+    assert "operation_mode" not in {setting.value for setting in state.ours}
 
 
 async def test_spike_waits_for_a_readable_baseline(
     hass: HomeAssistant, init_integration: MockConfigEntry, cloud: FakeCloud, freezer: FrozenDateTimeFactory
 ) -> None:
-    """Nothing is changed until the owner's settings could be read and recorded."""
+    """Nothing is changed until the owner's settings could be read afresh; the owner is told, nothing sticks.
+
+    Behaviour change (the single writer): the service raises instead of reporting success, and the spike it
+    asked for is not left half-started.
+    """
+    cloud.site_info["default_real_mode"] = "self_consumption"
+    await _refresh(hass, freezer, 5)
     cloud.fail("/site_info", 503, times=2)
-    await hass.services.async_call(DOMAIN, "simulate_spike", {"price": 2000, "duration": 30}, blocking=True)
+    with pytest.raises(HomeAssistantError) as raised:
+        await hass.services.async_call(
+            DOMAIN, "simulate_spike", {"price": 2000, "duration": 30}, blocking=True
+        )
+    assert raised.value.translation_key == "powerwall_unreadable"
     assert cloud.requests_to("/operation") == []
-    await _refresh(hass, freezer, 1)
+    assert hass.states.get("binary_sensor.home_powerwall_price_spike").state == "off"
+    await hass.services.async_call(DOMAIN, "simulate_spike", {"price": 2000, "duration": 30}, blocking=True)
     assert cloud.site_info["default_real_mode"] == "autonomous"
 
 
-async def test_spike_without_any_tariff_changes_only_the_mode(
+async def test_spike_without_any_tariff_pushes_a_spike_tariff_once(
     hass: HomeAssistant,
     cloud: FakeCloud,
     config_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
     hass_storage: dict[str, Any],
 ) -> None:
-    """Auto sync off and no tariff on the Powerwall: never invent one, only switch the mode."""
+    """Auto sync off and no tariff on the Powerwall: the spike lays its window on a flat day at the last
+    known price, pushed once, with the mode written once; at the end the mode comes back.
+
+    Behaviour change (issue 9): a spike without a tariff to start from used to change only the mode, which
+    had no effect and rewrote the mode every minute.
+    """
+    cloud.site_info["default_real_mode"] = "self_consumption"
     await hass.config.async_set_time_zone("Australia/Sydney")
     freezer.move_to(START)
     config_entry.add_to_hass(hass)
@@ -120,9 +141,22 @@ async def test_spike_without_any_tariff_changes_only_the_mode(
     hass_storage[key] = {"version": 1, "minor_version": 1, "key": key, "data": {"auto_sync": False}}
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
-    await hass.services.async_call(DOMAIN, "simulate_spike", {"price": 2000}, blocking=True)
-    assert cloud.tariff_pushes() == []
-    assert cloud.site_info["default_real_mode"] == "autonomous"
+    await hass.services.async_call(DOMAIN, "simulate_spike", {"price": 2000, "duration": 20}, blocking=True)
+    (content,) = cloud.tariff_pushes()
+    buy = period_rates(content)
+    assert {name for name, rate in buy.items() if rate == 2.0} == {"PERIOD_13_00", "PERIOD_13_30", "PERIOD_14_00"}
+    assert {rate for rate in buy.values() if rate != 2.0} == {0.3}
+    for _ in range(15):
+        await _refresh(hass, freezer, 1)
+    assert len(cloud.tariff_pushes()) == 1
+    assert [r.json for r in cloud.requests_to("/operation")] == [{"default_real_mode": "autonomous"}]
+    for _ in range(6):
+        await _refresh(hass, freezer, 1)
+    assert [r.json for r in cloud.requests_to("/operation")] == [
+        {"default_real_mode": "autonomous"},
+        {"default_real_mode": "self_consumption"},
+    ]
+    assert cloud.site_info["default_real_mode"] == "self_consumption"
 
 
 @pytest.mark.parametrize(

@@ -49,7 +49,11 @@ def price_from(moment: datetime, price: float, before: float = 85.0) -> Any:
 async def spike_entry(
     hass: HomeAssistant, cloud: FakeCloud, config_entry: MockConfigEntry, freezer: FrozenDateTimeFactory
 ) -> MockConfigEntry:
-    """An entry with spike detection on, set up at START (13:10 Sydney) with Amber owning the tariff."""
+    """An entry with spike detection on, set up at START (13:10 Sydney) with Amber owning the tariff.
+
+    The owner runs the Powerwall Self-Powered, so a spike has the mode to change and give back.
+    """
+    cloud.site_info["default_real_mode"] = "self_consumption"
     await hass.config.async_set_time_zone("Australia/Sydney")
     freezer.move_to(START)
     config_entry.add_to_hass(hass)
@@ -117,9 +121,12 @@ async def test_enter_hold_through_a_dip_exit_and_restore(
     assert set(period_rates(restore[1][1]["tou_settings"]["tariff_content_v2"]).values()) == {0.3}
     assert len(restore) == 2
     assert cloud.site_info["default_real_mode"] == "self_consumption"
+    # Behaviour change (the single writer): the owner's baseline is kept until the entry is removed; the
+    # mode is no longer held by Tesla Sync, and the truthful status says the battery ignores the tariff.
     stored = hass_storage[f"{DOMAIN}.{spike_entry.entry_id}"]["data"]
-    assert stored["baseline"] is None
-    assert hass.states.get("sensor.home_powerwall_sync_status").state == "synced"
+    assert stored["baseline"]["operation_mode"] == "self_consumption"
+    assert "operation_mode" not in stored["ours"]
+    assert hass.states.get("sensor.home_powerwall_sync_status").state == "not_in_time_based_control"
 
 
 async def test_restart_mid_spike_then_restore(
@@ -195,8 +202,8 @@ async def test_simulated_spike_restores_the_owners_own_tariff(
     mark = len(cloud.requests)
     await tick(hass, freezer, 11)
     assert hass.states.get(SPIKE).state == STATE_OFF
+    # Behaviour change (the single writer): only what differs is written; the mode never left autonomous.
     assert writes(cloud, mark) == [
-        ("operation", {"default_real_mode": "autonomous"}),
         ("time_of_use_settings", {"tou_settings": {"tariff_content_v2": owner}}),
     ]
 

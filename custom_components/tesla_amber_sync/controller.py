@@ -90,6 +90,7 @@ class PowerwallController:
         self._last_automatic_attempt_at: datetime | None = None
         self._last_tariff_write: WriteOutcome | None = None
         self._build_key: tuple[int, datetime] | None = None
+        self._last_aemo_settlement: datetime | None = None
         self.forecast_price = ForecastPrice.PREDICTED
         self.last_build: TariffBuild | None = None
         self.rejection_message: str | None = None
@@ -222,6 +223,7 @@ class PowerwallController:
         """Follow the upstreams and the clock; everything started here stops when the entry unloads."""
         self._entry.async_on_unload(self._prices.async_add_listener(self._on_update))
         self._entry.async_on_unload(self._aemo.async_add_listener(self._on_update))
+        self._entry.async_on_unload(self.writer.add_read_listener(self._on_update))
         self._entry.async_on_unload(
             async_track_time_interval(self.hass, self._on_timer, EVALUATE_EVERY, name=f"{DOMAIN} evaluate")
         )
@@ -386,6 +388,13 @@ class PowerwallController:
             step = command(state, now, options.spike_settings)
         else:
             observation = self._aemo.data if self._aemo.last_update_success else None
+            if observation is not None:
+                # Each AEMO price is seen once; between new prices the machine steps on time alone (a
+                # simulated spike's end, AEMO's silence), never again on an old price.
+                if observation.settlement_time == self._last_aemo_settlement:
+                    observation = None
+                else:
+                    self._last_aemo_settlement = observation.settlement_time
             step = spike_machine.step(
                 state,
                 observation=observation,
@@ -505,9 +514,10 @@ class PowerwallController:
     def _plan(self, claims: tuple[Claim, ...], now: datetime) -> Plan:
         held, known = self.writer.held()
         baseline = self.state.baseline
-        # The owner's settings are recorded from the Powerwall before the first write of any kind.
+        # A setting Tesla Sync does not hold changed is the owner's as the Powerwall reports it: recorded before
+        # the first write of any kind, and kept up to date with the owner's own changes until then.
         for setting in known:
-            if setting not in baseline and setting not in self.state.ours:
+            if setting not in self.state.ours:
                 value = held[setting]
                 if setting is Setting.TARIFF and is_own_tariff(value):
                     continue

@@ -8,6 +8,7 @@ of features: the controller hands it writes, it reports what stuck.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
@@ -144,6 +145,10 @@ class PowerwallWriter:
     def readable(self) -> bool:
         """Whether the last read of the Powerwall worked."""
         return self._site_info.last_update_success
+
+    def add_read_listener(self, update_callback: Callable[[], None]) -> Callable[[], None]:
+        """Call `update_callback` after every read of the Powerwall; returns the remover."""
+        return self._site_info.async_add_listener(update_callback)
 
     def held(self) -> tuple[dict[Setting, Any], frozenset[Setting]]:
         """What the Powerwall holds now, as last read."""

@@ -140,7 +140,10 @@ def plan(
                 # Someone set it while we were giving it back: theirs stands.
                 adopted[setting] = current
                 restored.add(setting)
-            elif is_known and same(setting, current, owners_value):
+            elif (is_known and same(setting, current, owners_value)) or (
+                setting in baseline and owners_value is None
+            ):
+                # Back as the owner had it, or the owner had nothing there (no tariff): nothing to put back.
                 restored.add(setting)
             else:
                 restoring.add(setting)
