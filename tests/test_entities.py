@@ -10,7 +10,7 @@ from unittest.mock import patch
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -185,7 +185,10 @@ async def test_get_price_forecast(
         )
     assert invalid.value.translation_key == "invalid_hours"
     cloud.fail("/prices/current", 500)
-    await hass.services.async_call(DOMAIN, "sync_now", blocking=True)
+    # sync_now never syncs from stale prices and calls it done: it says the refresh failed.
+    with pytest.raises(HomeAssistantError) as failed:
+        await hass.services.async_call(DOMAIN, "sync_now", blocking=True)
+    assert failed.value.translation_key == "refresh_failed"
     with pytest.raises(Exception, match="unavailable") as raised:
         await hass.services.async_call(DOMAIN, "get_price_forecast", blocking=True, return_response=True)
     assert raised.value.translation_key == "prices_unavailable"  # type: ignore[attr-defined]

@@ -108,7 +108,8 @@ async def test_spike_waits_for_a_readable_baseline(
     """
     cloud.site_info["default_real_mode"] = "self_consumption"
     await _refresh(hass, freezer, 5)
-    cloud.fail("/site_info", 503, times=2)
+    await _refresh(hass, freezer, 1)  # the last read is no longer fresh
+    cloud.fail("/site_info", 503)
     with pytest.raises(HomeAssistantError) as raised:
         await hass.services.async_call(
             DOMAIN, "simulate_spike", {"price": 2000, "duration": 30}, blocking=True

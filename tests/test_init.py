@@ -63,10 +63,8 @@ async def test_five_minute_site_asks_for_a_day_of_five_minute_intervals(
 @pytest.mark.parametrize(
     ("path", "status", "expected_state"),
     [
-        ("/prices/current", 503, ConfigEntryState.SETUP_RETRY),
         ("/live_status", 500, ConfigEntryState.SETUP_RETRY),
         ("/site_info", 429, ConfigEntryState.SETUP_RETRY),
-        ("/prices/current", 401, ConfigEntryState.SETUP_ERROR),
         ("/site_info", 403, ConfigEntryState.SETUP_ERROR),
     ],
 )
@@ -78,7 +76,10 @@ async def test_setup_failures(
     status: int,
     expected_state: ConfigEntryState,
 ) -> None:
-    """An outage retries setup later; a rejected token stops it and asks the owner to reauthenticate."""
+    """A Powerwall outage retries setup later; a rejected token stops it and asks the owner to reauthenticate.
+
+    Behaviour change (issue 9): Amber failing at load no longer takes the entry down (see below).
+    """
     cloud.fail(path, status)
     config_entry.add_to_hass(hass)
     await hass.config_entries.async_setup(config_entry.entry_id)
@@ -152,3 +153,36 @@ async def test_rate_limit_while_running_waits_for_retry_after(
     await hass.async_block_till_done()
     assert len(cloud.requests_to("/prices/current")) == asked + 1
     assert runtime.prices.last_update_success
+
+
+@pytest.mark.parametrize(("status", "reauth"), [(401, True), (503, False)])
+async def test_amber_failing_at_load_leaves_the_powerwall_working(
+    hass: HomeAssistant,
+    cloud: FakeCloud,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    status: int,
+    reauth: bool,
+) -> None:
+    """Amber down or rejecting its token at load: the Powerwall's entities work, Amber's are unavailable,
+    nothing is pushed; a rejected token asks for Amber's token again. When Amber answers again, prices show
+    and the tariff is pushed."""
+    await hass.config.async_set_time_zone("Australia/Sydney")
+    freezer.move_to(START)
+    cloud.fail("/prices/current", status)
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert config_entry.state is ConfigEntryState.LOADED
+    assert hass.states.get("sensor.home_powerwall_battery_level").state == "62.5"
+    assert hass.states.get("sensor.home_powerwall_grid_power").state not in ("unavailable", "unknown")
+    assert hass.states.get("sensor.amber_electric_general_price").state == "unavailable"
+    assert hass.states.get("sensor.home_powerwall_sync_status").state == "upstream_unavailable"
+    assert cloud.tariff_pushes() == []
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == ([SOURCE_REAUTH] if reauth else [])
+    freezer.tick(timedelta(minutes=5))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert hass.states.get("sensor.amber_electric_general_price").state == "0.3"
+    assert len(cloud.tariff_pushes()) == 1

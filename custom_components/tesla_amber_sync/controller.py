@@ -365,6 +365,8 @@ class PowerwallController:
         await self._record_plan(result, now)
         self.state.ours |= {setting for setting, _, source in writes if source is not ClaimSource.OWNER}
         if writes:
+            if trigger is PushTrigger.SCHEDULE and any(source is ClaimSource.AMBER for _, _, source in writes):
+                self._last_automatic_attempt_at = now
             await self.writer.async_save()
             outcome = await self.writer.async_write(writes, now)
             await self._record_outcome(writes, outcome, now)
@@ -605,8 +607,6 @@ class PowerwallController:
             powerwall_holds_it=holds,
         )
         if decision.verdict is PushVerdict.PUSH:
-            if trigger is PushTrigger.SCHEDULE:
-                self._last_automatic_attempt_at = now
             return True
         if decision.verdict is not PushVerdict.UNCHANGED and decision.retry_at is not None:
             self._schedule_retry(decision.retry_at)

@@ -27,9 +27,12 @@ if TYPE_CHECKING:
 
 # Used when a 429 carries no retry-after.
 DEFAULT_RATE_LIMIT_WAIT: Final = timedelta(minutes=5)
-# The Tesla cloud can report a setting's previous value for a short while after a write: the same value is not
-# written to the same setting again sooner than this (unless the owner asks).
-REWRITE_AFTER: Final = timedelta(minutes=2)
+# The Tesla cloud can report a setting's previous value for a while after a write: the same value is not written
+# to the same setting again sooner than this (one price interval), so a write that does not stick costs at most
+# one more write per interval.
+REWRITE_AFTER: Final = timedelta(minutes=5)
+# A write that failed outright is tried again after this.
+RETRY_FAILED_AFTER: Final = timedelta(minutes=1)
 # A read younger than this is fresh enough to record the owner's settings from before a first change.
 FRESH_READ: Final = timedelta(seconds=30)
 # Identical writes closer together than this are one write (back-to-back service calls).
@@ -209,6 +212,8 @@ class PowerwallWriter:
                 break
             except ApiError as err:
                 LOGGER.info("Writing %s (for %s) failed: %s", setting.value, source.value, err)
+                # A failed write is tried again after a minute, not at once by the next event.
+                self._last_sent[setting] = (value, now - REWRITE_AFTER + RETRY_FAILED_AFTER)
                 result.error = err
                 break
             self._last_sent[setting] = (value, now)
