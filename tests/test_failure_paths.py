@@ -119,6 +119,7 @@ async def test_spike_waits_for_a_readable_baseline(
     assert hass.states.get("binary_sensor.home_powerwall_price_spike").state == "off"
     await hass.services.async_call(DOMAIN, "simulate_spike", {"price": 2000, "duration": 30}, blocking=True)
     assert cloud.site_info["default_real_mode"] == "autonomous"
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
 
 
 async def test_spike_without_any_tariff_pushes_a_spike_tariff_once(
