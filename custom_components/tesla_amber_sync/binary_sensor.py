@@ -10,6 +10,7 @@ from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .control.claims import ClaimSource
 from .coordinator import LiveStatusCoordinator, TeslaSyncConfigEntry
 from .entity import ControllerEntity, PowerwallEntity
 
@@ -69,6 +70,8 @@ class SpikeActiveSensor(ControllerEntity, BinarySensorEntity):
             "region": spike.region,
             "threshold": spike.threshold,
             "simulated": spike.simulated,
+            # Settings the owner changed on the Powerwall during the spike: theirs stand.
+            "left_to_owner": self.controller.yielded_settings(ClaimSource.SPIKE),
         }
 
 
@@ -87,5 +90,6 @@ class CurtailmentActiveSensor(ControllerEntity, BinarySensorEntity):
         return {
             "feed_in_price": None if curtailment is None else curtailment.last_feed_in,
             "rule_in_force": self.controller.export_rule.value,
-            "rule_to_restore": None if curtailment is None else curtailment.rule_to_restore.value,
+            "rule_to_restore": self.controller.owner_export_rule,
+            "left_to_owner": self.controller.yielded_settings(ClaimSource.CURTAILMENT),
         }

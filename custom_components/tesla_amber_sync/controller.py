@@ -148,6 +148,12 @@ class PowerwallController:
         """The zone the Powerwall's tariff slots follow."""
         return self.writer.time_zone
 
+    @property
+    def owner_export_rule(self) -> str | None:
+        """The export rule the owner had (what comes back when curtailment ends)."""
+        rule = self.state.baseline.get(Setting.EXPORT_RULE)
+        return None if rule is None else str(rule)
+
     def yielded_settings(self, source: ClaimSource) -> list[str]:
         """The settings an override gave up to the owner's own change."""
         return sorted(setting.value for claimant, setting in self.state.yielded if claimant is source)

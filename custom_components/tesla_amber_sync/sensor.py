@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -37,7 +38,7 @@ from .coordinator import (
     TeslaSyncConfigEntry,
 )
 from .entity import AmberEntity, ControllerEntity, PowerwallEntity
-from .tariff import slot_index
+from .tariff import rates_match, slot_index, slot_start
 from .tariff.prices import owner_price
 
 # Read-only: every value comes from a coordinator or the controller.
@@ -55,29 +56,62 @@ class ControllerSensorDescription(SensorEntityDescription):
 
 
 def _current_buy_rate(controller: PowerwallController, now: datetime) -> float | None:
-    build = controller.last_build
-    if build is None or build.tariff is None:
+    """The buy rate the Powerwall holds for the slot in progress (what it acts on now)."""
+    held = controller.tariff_on_powerwall(now)
+    if held is None:
         return None
-    return build.tariff.slots[slot_index(now.astimezone(controller.time_zone).time())].buy
+    return held.slots[slot_index(now.astimezone(controller.time_zone).time())].buy
 
 
-def _tariff_slots(controller: PowerwallController) -> Mapping[str, Any] | None:
+def _next_occurrence(index: int, now: datetime, zone: ZoneInfo) -> datetime:
+    """When slot `index` next starts (the current slot: today), under the rolling convention."""
+    local = now.astimezone(zone)
+    start = datetime.combine(local.date(), slot_start(index), zone)
+    if index < slot_index(local.time()):
+        start = datetime.combine(local.date() + timedelta(days=1), slot_start(index), zone)
+    return start
+
+
+def _tariff_attributes(controller: PowerwallController) -> Mapping[str, Any] | None:
+    """What the Powerwall holds (its 48 slots and who put it there), and the latest Amber build beside it."""
+    now = dt_util.utcnow()
+    held = controller.tariff_on_powerwall(now)
     build = controller.last_build
-    if build is None or build.tariff is None:
-        return None
-    return {
-        "forecast_slots": build.forecast_slots,
-        "fallback_slots": build.fallback_slots,
-        "slots": [
-            {
-                "start": built.start.isoformat(),
-                "buy": price.buy,
-                "sell": price.sell,
-                "source": built.source.value,
-            }
+    built_slots = (
+        None
+        if build is None or build.tariff is None
+        else [
+            {"start": built.start.isoformat(), "buy": price.buy, "sell": price.sell, "source": built.source.value}
             for built, price in zip(build.slots, build.tariff.slots, strict=True)
-        ],
-    }
+        ]
+    )
+    source = controller.tariff_source(now)
+    attributes: dict[str, Any] = {"source": source.value}
+    if build is not None:
+        attributes["forecast_slots"] = build.forecast_slots
+        attributes["fallback_slots"] = build.fallback_slots
+    attributes["amber_build"] = built_slots
+    if held is None:
+        attributes["slots"] = []
+        return attributes
+    holds_build = (
+        built_slots is not None
+        and build is not None
+        and build.tariff is not None
+        and rates_match(held, build.tariff)
+    )
+    zone = controller.time_zone
+    attributes["slots"] = [
+        {
+            "start": _next_occurrence(index, now, zone).isoformat(),
+            "buy": price.buy,
+            "sell": price.sell,
+            # Each slot of the Amber tariff says how Amber priced it; any other tariff says whose it is.
+            "source": built_slots[index]["source"] if holds_build and built_slots else source.value,
+        }
+        for index, price in enumerate(held.slots)
+    ]
+    return attributes
 
 
 CONTROLLER_SENSORS: tuple[ControllerSensorDescription, ...] = (
@@ -101,7 +135,7 @@ CONTROLLER_SENSORS: tuple[ControllerSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=4,
         value_fn=_current_buy_rate,
-        attributes_fn=_tariff_slots,
+        attributes_fn=_tariff_attributes,
     ),
 )
 
@@ -404,7 +438,7 @@ class ControllerSensor(ControllerEntity, SensorEntity):
 
     entity_description: ControllerSensorDescription
     # 48 slots change every few minutes: keep them out of the recorder's database.
-    _unrecorded_attributes = frozenset({"slots"})
+    _unrecorded_attributes = frozenset({"slots", "amber_build"})
 
     def __init__(self, entry: TeslaSyncConfigEntry, description: ControllerSensorDescription) -> None:
         """Describe one controller value."""
