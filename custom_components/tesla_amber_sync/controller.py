@@ -653,6 +653,8 @@ class PowerwallController:
             done = set(restores) <= outcome.verified
             if done:
                 self.state.ours -= set(restores)
+                self.state.restore = RestoreBudget()
+                ir.async_delete_issue(self.hass, DOMAIN, self._restore_issue_id)
             if not done and not outcome.rate_limited:
                 self.state.restore = self.state.restore.failed(
                     now, rate_limited_until=self.writer.rate_limited_until

@@ -103,9 +103,13 @@ class RestoreFailedFlow(RepairsFlow):
         self._entry = entry
 
     async def async_step_init(self, user_input: dict[str, str] | None = None) -> RepairsFlowResult:
+        """Ask first (the repairs dashboard starts the flow with the issue's data, not an answer)."""
+        return await self.async_step_confirm()
+
+    async def async_step_confirm(self, user_input: dict[str, str] | None = None) -> RepairsFlowResult:
         """Confirm, then try."""
         if user_input is None:
-            return self.async_show_form(step_id="init")
+            return self.async_show_form(step_id="confirm")
         try:
             await self._entry.runtime_data.controller.async_retry_restore()
         except HomeAssistantError:
