@@ -116,7 +116,10 @@ class FakeCloud:
     products: dict[str, Any] = field(default_factory=lambda: load_fixture("teslemetry_products.json"))
     # A typical Amber owner's Powerwall: in time-based control, so the tariff is what it follows.
     site_info: dict[str, Any] = field(
-        default_factory=lambda: {**load_fixture("site_info.json")["response"], "default_real_mode": "autonomous"}
+        default_factory=lambda: {
+            **load_fixture("site_info.json")["response"],
+            "default_real_mode": "autonomous",
+        }
     )
     live_status: dict[str, Any] = field(default_factory=lambda: load_fixture("live_status.json")["response"])
     # Prices by interval start (c/kWh, billing sign); served around Home Assistant's (frozen) clock.

@@ -146,7 +146,11 @@ async def test_spike_without_any_tariff_pushes_a_spike_tariff_once(
     await hass.services.async_call(DOMAIN, "simulate_spike", {"price": 2000, "duration": 20}, blocking=True)
     (content,) = cloud.tariff_pushes()
     buy = period_rates(content)
-    assert {name for name, rate in buy.items() if rate == 2.0} == {"PERIOD_13_00", "PERIOD_13_30", "PERIOD_14_00"}
+    assert {name for name, rate in buy.items() if rate == 2.0} == {
+        "PERIOD_13_00",
+        "PERIOD_13_30",
+        "PERIOD_14_00",
+    }
     assert {rate for rate in buy.values() if rate != 2.0} == {0.3}
     for _ in range(15):
         await _refresh(hass, freezer, 1)

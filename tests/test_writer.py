@@ -1,8 +1,8 @@
-"""The single writer: bounded restores, actions that fail loudly, removal, the baseline, repairs and rate limits."""
+"""The single writer: bounded restores, loud failures, removal, the baseline, repairs and rate limits."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from itertools import pairwise
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -50,9 +50,6 @@ async def setup_entry(
     return config_entry
 
 
-
-
-
 async def start_fix(hass: HomeAssistant, issue_id: str) -> Any:
     """Start the repair's fix flow, as the repairs dashboard does."""
     assert await async_setup_component(hass, "repairs", {})
@@ -81,7 +78,7 @@ async def test_a_restore_that_keeps_failing_stops_at_the_bound_and_raises_a_repa
     config_entry: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """Each failed restore waits longer (1, 2, 4, 8 minutes); after the bound a repair says what the owner had;
+    """Each failed restore waits longer (1, 2, 4, 8 minutes); then a repair says what the owner had,
     a later attempt that works clears it."""
     cloud = self_powered
     await setup_entry(hass, config_entry, freezer)
@@ -95,7 +92,7 @@ async def test_a_restore_that_keeps_failing_stops_at_the_bound_and_raises_a_repa
         if len(cloud.requests_to("/operation")) > before:
             times.append(minute)
     assert len(times) == MAX_ATTEMPTS
-    gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in pairwise(times)]
     assert gaps == [1, 2, 4, 8]
     issue = ir.async_get(hass).async_get_issue(DOMAIN, f"restore_failed_{config_entry.entry_id}")
     assert issue is not None
@@ -113,9 +110,12 @@ async def test_a_restore_that_keeps_failing_stops_at_the_bound_and_raises_a_repa
 
 
 async def test_simulate_spike_that_cannot_be_written_raises_and_leaves_nothing_behind(
-    hass: HomeAssistant, self_powered: FakeCloud, config_entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant,
+    self_powered: FakeCloud,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
-    """The mode goes through, the spike tariff fails: the service raises, the spike is undone, the mode back."""
+    """The mode goes through, the spike tariff fails: the service raises, the spike and mode are undone."""
     cloud = self_powered
     await setup_entry(hass, config_entry, freezer)
     cloud.fail("/time_of_use_settings", 500)
@@ -133,9 +133,12 @@ async def test_simulate_spike_that_cannot_be_written_raises_and_leaves_nothing_b
 
 
 async def test_end_spike_and_switches_raise_when_the_powerwall_write_fails(
-    hass: HomeAssistant, self_powered: FakeCloud, config_entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant,
+    self_powered: FakeCloud,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
-    """end_spike and a feature switch that cannot give the owner's settings back say so; the restore goes on."""
+    """end_spike and a switch that cannot give the owner's settings back say so; the restore goes on."""
     cloud = self_powered
     await setup_entry(hass, config_entry, freezer, options={"solar_curtailment": True})
     await hass.services.async_call(DOMAIN, "simulate_spike", {"price": 3000, "duration": 30}, blocking=True)
@@ -152,14 +155,20 @@ async def test_end_spike_and_switches_raise_when_the_powerwall_write_fails(
     cloud.fail("/grid_import_export", 500)
     with pytest.raises(HomeAssistantError):
         await hass.services.async_call(
-            "switch", SERVICE_TURN_OFF, {ATTR_ENTITY_ID: "switch.home_powerwall_solar_curtailment"}, blocking=True
+            "switch",
+            SERVICE_TURN_OFF,
+            {ATTR_ENTITY_ID: "switch.home_powerwall_solar_curtailment"},
+            blocking=True,
         )
     await tick(hass, freezer, 1)
     assert cloud.site_info["components"]["customer_preferred_export_rule"] == "pv_only"
 
 
 async def test_removal_mid_spike_gives_the_owners_settings_back(
-    hass: HomeAssistant, self_powered: FakeCloud, config_entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant,
+    self_powered: FakeCloud,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """Removing the entry during a spike writes back the owner's mode and their own plan, byte for byte."""
     cloud = self_powered
@@ -189,7 +198,7 @@ async def test_removal_mid_curtailment_when_the_powerwall_is_unreachable_lists_w
     cloud.fail("/site_info", 503, times=5)
     assert await hass.config_entries.async_remove(config_entry.entry_id)
     await hass.async_block_till_done()
-    listed = persistent_notification._async_get_or_create_notifications(hass)  # noqa: SLF001
+    listed = persistent_notification._async_get_or_create_notifications(hass)
     (notification,) = listed.values()
     assert "Export: solar only" in notification["message"]
     assert "Tariff: My plan (Origin), buy 0.2500 $/kWh" in notification["message"]
@@ -286,7 +295,10 @@ async def test_dismissing_the_time_based_control_repair(
 
 
 async def test_rate_limit_during_spike_start_and_restore(
-    hass: HomeAssistant, self_powered: FakeCloud, config_entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant,
+    self_powered: FakeCloud,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """A 429 with Retry-After: no write of any kind until it expires, at spike start and at restore."""
     cloud = self_powered
@@ -330,7 +342,9 @@ async def test_an_aemo_outage_does_not_keep_a_spike_forever(
     cloud = self_powered
     await setup_entry(hass, config_entry, freezer, options={"spike_detection": True})
     if simulated:
-        await hass.services.async_call(DOMAIN, "simulate_spike", {"price": 3000, "duration": 10}, blocking=True)
+        await hass.services.async_call(
+            DOMAIN, "simulate_spike", {"price": 3000, "duration": 10}, blocking=True
+        )
     else:
         cloud.aemo_price = lambda _: 900.0
         await tick(hass, freezer, 5)

@@ -37,8 +37,8 @@ from .coordinator import (
 )
 from .entity import amber_device_info, powerwall_device_info
 from .options import entry_options
-from .services import async_setup_services
 from .removal import async_give_back
+from .services import async_setup_services
 from .store import TeslaSyncStore
 from .writer import PowerwallWriter
 

@@ -1,4 +1,4 @@
-"""The controller: turns each feature's facts into a claim and has the writer core bring the Powerwall in line.
+"""The controller: turns each feature's facts into a claim; the writer core brings the Powerwall in line.
 
 Features (the Amber sync, spike response, export curtailment) are pure policies in `control/` and `tariff/`.
 Every event (new prices, a new AEMO price, the minute timer, an owner's action) runs one *reconcile*: step the
@@ -22,7 +22,7 @@ from homeassistant.helpers.event import async_track_point_in_utc_time, async_tra
 from homeassistant.util import dt as dt_util
 
 from .api.errors import ApiError, AuthenticationError, CommandRejectedError
-from .api.models import ChannelType, ExportRule, OperationMode
+from .api.models import AemoPriceStatus, ChannelType, ExportRule, OperationMode
 from .const import DOMAIN, LOGGER
 from .control import curtailment as curtailment_machine, spike as spike_machine
 from .control.claims import Claim, ClaimSource, Plan, Setting, plan
@@ -53,7 +53,8 @@ SPIKE_TARIFF_CODE: Final = "TESLA_SYNC:SPIKE"
 SPIKE_TARIFF_NAME: Final = "Tesla Sync (price spike)"
 SPIKE_KEY: Final = "spike"
 CURTAILMENT_KEY: Final = "curtailment"
-# Decisions that depend on time alone (a simulated spike's end, AEMO silence, restore back-off) run this often.
+# Decisions that depend on time alone (a simulated spike's end, AEMO silence, restore back-off) run this
+# often.
 EVALUATE_EVERY: Final = timedelta(minutes=1)
 
 type SpikeCommand = Callable[[SpikeState, datetime, SpikeSettings], SpikeStep]
@@ -90,7 +91,7 @@ class PowerwallController:
         self._last_automatic_attempt_at: datetime | None = None
         self._last_tariff_write: WriteOutcome | None = None
         self._build_key: tuple[int, datetime] | None = None
-        self._last_aemo_settlement: datetime | None = None
+        self._last_aemo_seen: tuple[datetime, float, AemoPriceStatus] | None = None
         self.forecast_price = ForecastPrice.PREDICTED
         self.last_build: TariffBuild | None = None
         self.rejection_message: str | None = None
@@ -314,7 +315,7 @@ class PowerwallController:
             raise
 
     async def async_enter_time_based_control(self) -> None:
-        """The repair's fix: the Amber sync holds time-based control (undone when the owner's mode returns)."""
+        """The repair's fix: the Amber sync holds time-based control (undone with the owner's mode)."""
         self.state.amber_claims_mode = True
         await self.writer.async_save()
         try:
@@ -357,7 +358,9 @@ class PowerwallController:
         claims = self._claims(now)
         result = self._plan(claims, now)
         writes = self._choose_writes(result, now, trigger)
-        fresh_needed = any(setting not in self.state.ours for setting, _, _ in writes) and not self.writer.read_recently(now)
+        fresh_needed = any(
+            setting not in self.state.ours for setting, _, _ in writes
+        ) and not self.writer.read_recently(now)
         if fresh_needed:
             # A new override starts from a fresh read: the owner's settings are recorded before any change.
             if not await self.writer.async_read():
@@ -371,7 +374,9 @@ class PowerwallController:
         await self._record_plan(result, now)
         self.state.ours |= {setting for setting, _, source in writes if source is not ClaimSource.OWNER}
         if writes:
-            if trigger is PushTrigger.SCHEDULE and any(source is ClaimSource.AMBER for _, _, source in writes):
+            if trigger is PushTrigger.SCHEDULE and any(
+                source is ClaimSource.AMBER for _, _, source in writes
+            ):
                 self._last_automatic_attempt_at = now
             await self.writer.async_save()
             outcome = await self.writer.async_write(writes, now)
@@ -397,12 +402,13 @@ class PowerwallController:
         else:
             observation = self._aemo.data if self._aemo.last_update_success else None
             if observation is not None:
-                # Each AEMO price is seen once; between new prices the machine steps on time alone (a
+                # Each AEMO price is seen once; between new ones the machine steps on time alone (a
                 # simulated spike's end, AEMO's silence), never again on an old price.
-                if observation.settlement_time == self._last_aemo_settlement:
+                seen = (observation.settlement_time, observation.price, observation.price_status)
+                if seen == self._last_aemo_seen:
                     observation = None
                 else:
-                    self._last_aemo_settlement = observation.settlement_time
+                    self._last_aemo_seen = seen
             step = spike_machine.step(
                 state,
                 observation=observation,
@@ -494,7 +500,10 @@ class PowerwallController:
         spike = self.spike_state.spike
         if spike is not None:
             tariff = build_spike_tariff(
-                self._normal_tariff(now), spike_price_per_mwh=spike.peak_price, now=now, time_zone=self.time_zone
+                self._normal_tariff(now),
+                spike_price_per_mwh=spike.peak_price,
+                now=now,
+                time_zone=self.time_zone,
             )
             content = encode_tariff(
                 tariff, code=SPIKE_TARIFF_CODE, name=SPIKE_TARIFF_NAME, utility=TARIFF_UTILITY
@@ -522,7 +531,7 @@ class PowerwallController:
     def _plan(self, claims: tuple[Claim, ...], now: datetime) -> Plan:
         held, known = self.writer.held()
         baseline = self.state.baseline
-        # A setting Tesla Sync does not hold changed is the owner's as the Powerwall reports it: recorded before
+        # A setting Tesla Sync does not hold changed is the owner's, as the Powerwall reports it: recorded
         # the first write of any kind, and kept up to date with the owner's own changes until then.
         for setting in known:
             if setting not in self.state.ours:
@@ -560,7 +569,9 @@ class PowerwallController:
             self.state.restore = RestoreBudget()
             ir.async_delete_issue(self.hass, DOMAIN, self._restore_issue_id)
 
-    def _choose_writes(self, result: Plan, now: datetime, trigger: PushTrigger) -> list[tuple[Setting, Any, ClaimSource]]:
+    def _choose_writes(
+        self, result: Plan, now: datetime, trigger: PushTrigger
+    ) -> list[tuple[Setting, Any, ClaimSource]]:
         """The plan's writes that may go out now (budget, push policy, rate limits, the owner's record)."""
         chosen: list[tuple[Setting, Any, ClaimSource]] = []
         self._blocked = False
@@ -586,10 +597,14 @@ class PowerwallController:
             if self.writer.recently_sent(setting, value, now, window):
                 continue
             chosen.append((setting, value, source))
-        if amber_tariff and Setting.TARIFF not in planned and self.state.amber_content is not None:
-            # The Powerwall holds it: re-assert after a while, or when the owner forces a push.
-            if self._amber_may_push(now, trigger, holds=True):
-                chosen.append((Setting.TARIFF, self.state.amber_content, ClaimSource.AMBER))
+        # The Powerwall holds the Amber tariff: re-assert it after a while, or when the owner forces a push.
+        if (
+            amber_tariff
+            and Setting.TARIFF not in planned
+            and self.state.amber_content is not None
+            and self._amber_may_push(now, trigger, holds=True)
+        ):
+            chosen.append((Setting.TARIFF, self.state.amber_content, ClaimSource.AMBER))
         order = list(Setting)
         chosen.sort(key=lambda write: order.index(write[0]))
         return chosen
@@ -696,7 +711,9 @@ class PowerwallController:
 
     def _restore_failed(self, settings: list[Setting]) -> None:
         held, _ = self.writer.held()
-        LOGGER.warning("Could not give the owner's settings back after %s attempts", self.state.restore.attempts)
+        LOGGER.warning(
+            "Could not give the owner's settings back after %s attempts", self.state.restore.attempts
+        )
         ir.async_create_issue(
             self.hass,
             DOMAIN,
@@ -741,7 +758,9 @@ class PowerwallController:
     def _raise_if(action: _Action | None, translation_key: str, **placeholders: str) -> None:
         if action is not None:
             raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key=translation_key, translation_placeholders=placeholders
+                translation_domain=DOMAIN,
+                translation_key=translation_key,
+                translation_placeholders=placeholders,
             )
 
     def _raise_for(self, action: _Action | None, outcome: WriteResult) -> None:

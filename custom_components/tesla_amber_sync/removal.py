@@ -24,7 +24,11 @@ async def async_give_back(
     hass: HomeAssistant, entry: TeslaSyncConfigEntry, client: TeslemetryClient, state: PersistedState
 ) -> bool:
     """Write back every setting Tesla Sync holds changed, verify, and say so; whether all came back."""
-    owed = {setting: state.baseline[setting] for setting in WRITE_ORDER if setting in state.ours and setting in state.baseline}
+    owed = {
+        setting: state.baseline[setting]
+        for setting in WRITE_ORDER
+        if setting in state.ours and setting in state.baseline
+    }
     if not owed:
         return True
     site_id = int(entry.data[CONF_ENERGY_SITE_ID])
@@ -60,8 +64,7 @@ async def async_give_back(
         hass,
         (
             f"Tesla Sync was removed from **{entry.title}** but could not put back everything you had on the "
-            "Powerwall. Set these again in the Tesla app:\n\n"
-            + describe_settings(owed)
+            "Powerwall. Set these again in the Tesla app:\n\n" + describe_settings(owed)
         ),
         title="Tesla Sync: your Powerwall settings",
         notification_id=f"{DOMAIN}_removed_{entry.entry_id}",

@@ -81,7 +81,12 @@ def _tariff_attributes(controller: PowerwallController) -> Mapping[str, Any] | N
         None
         if build is None or build.tariff is None
         else [
-            {"start": built.start.isoformat(), "buy": price.buy, "sell": price.sell, "source": built.source.value}
+            {
+                "start": built.start.isoformat(),
+                "buy": price.buy,
+                "sell": price.sell,
+                "source": built.source.value,
+            }
             for built, price in zip(build.slots, build.tariff.slots, strict=True)
         ]
     )
@@ -327,12 +332,10 @@ async def async_setup_entry(
     )
     entities.extend(PowerwallSensor(entry, runtime.energy, description) for description in ENERGY_SENSORS)
     entities.append(AemoPriceSensor(entry, runtime.aemo, "aemo_price"))
-    # Before Amber's first answer (down, or its token rejected) the usual channels of a solar home are assumed.
+    # Before Amber's first answer (down, or its token rejected) a solar home's usual channels are assumed.
     prices = runtime.prices.data
     channels = (
-        {channel.type for channel in prices.site.channels}
-        if prices is not None
-        else {ChannelType.FEED_IN}
+        {channel.type for channel in prices.site.channels} if prices is not None else {ChannelType.FEED_IN}
     ) | {ChannelType.GENERAL}
     entities.extend(
         PriceSensor(entry, runtime.prices, description)

@@ -94,7 +94,9 @@ async def _sync_now(call: ServiceCall) -> None:
         if not coordinator.last_update_success:
             # Never sync from stale data and call it done.
             raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="refresh_failed", translation_placeholders={"service": service}
+                translation_domain=DOMAIN,
+                translation_key="refresh_failed",
+                translation_placeholders={"service": service},
             )
     if runtime.controller.auto_sync:
         await runtime.controller.async_sync(PushTrigger.REQUEST)

@@ -27,9 +27,9 @@ if TYPE_CHECKING:
 
 # Used when a 429 carries no retry-after.
 DEFAULT_RATE_LIMIT_WAIT: Final = timedelta(minutes=5)
-# The Tesla cloud can report a setting's previous value for a while after a write: the same value is not written
-# to the same setting again sooner than this (one price interval), so a write that does not stick costs at most
-# one more write per interval.
+# The Tesla cloud can report a setting's previous value for a while after a write: the same value is not
+# written to the same setting again sooner than this (one price interval), so a write that does not stick
+# costs at most one more write per interval.
 REWRITE_AFTER: Final = timedelta(minutes=5)
 # A write that failed outright is tried again after this.
 RETRY_FAILED_AFTER: Final = timedelta(minutes=1)
@@ -98,7 +98,7 @@ class TariffReader:
 
 @dataclass(kw_only=True, slots=True)
 class WriteResult:
-    """What one batch of writes did: what was sent, what a read-back showed in force, and the error, if any."""
+    """What one batch of writes did: what was sent, what a read-back showed in force, and any error."""
 
     sent: list[Setting] = field(default_factory=list)
     verified: set[Setting] = field(default_factory=set)
@@ -161,7 +161,11 @@ class PowerwallWriter:
         """Whether two values of `setting` are the same for the Powerwall (tariffs: the same rates today)."""
         if setting is Setting.TARIFF:
             return self.tariffs.same(expected, actual, now.astimezone(self.time_zone).date())
-        if setting is Setting.BACKUP_RESERVE and isinstance(expected, int | float) and isinstance(actual, int | float):
+        if (
+            setting is Setting.BACKUP_RESERVE
+            and isinstance(expected, int | float)
+            and isinstance(actual, int | float)
+        ):
             return round(float(expected)) == round(float(actual))
         return expected == actual
 
@@ -223,7 +227,11 @@ class PowerwallWriter:
             if result.read_back:
                 held, known = self.held()
                 for setting, value, _source in writes:
-                    if setting in result.sent and setting in known and self.same(setting, value, held[setting], now):
+                    if (
+                        setting in result.sent
+                        and setting in known
+                        and self.same(setting, value, held[setting], now)
+                    ):
                         result.verified.add(setting)
                         self.state.verified_writes[setting] = value
         return result

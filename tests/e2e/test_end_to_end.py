@@ -42,6 +42,9 @@ REGION = "NSW1"
 SPIKE_THRESHOLD = 1000.0
 SLOT_NAMES = [f"PERIOD_{index // 2:02d}_{index % 2 * 30:02d}" for index in range(48)]
 
+# The status once the Amber tariff is verified on a Powerwall that is Self-Powered (the simulator's owner).
+IN_PLACE = "not_in_time_based_control"
+
 
 async def eventually[T](
     check: Callable[[], Awaitable[T | None]], what: str, within: float = SYNC_DEADLINE
@@ -148,12 +151,14 @@ async def test_tariff_reaches_the_powerwall(simulator_url: str, hass_url: str) -
                 response.raise_for_status()
                 return await response.json()
 
+        # The simulated owner runs the Powerwall Self-Powered: the tariff is in place, and the truthful status
+        # says the battery does not follow it yet.
         async def synced() -> list[dict[str, Any]] | None:
             states = await home.states()
             status = [s for s in states if s["entity_id"].endswith("_sync_status")]
-            return states if status and status[0]["state"] == "synced" else None
+            return states if status and status[0]["state"] == IN_PLACE else None
 
-        states = await eventually(synced, "sync_status to become 'synced'")
+        states = await eventually(synced, f"sync_status to become {IN_PLACE!r}")
 
         # What the Powerwall holds: one verified write of a valid 48-slot tariff with the scenario's prices.
         state = await sim("state")
@@ -338,7 +343,7 @@ async def assert_baseline_back(world: World, spike_sensor: str) -> None:
     await world.until_simulated("self_consumption and the Amber tariff back", holds_amber)
     await world.until_entity(spike_sensor, "off", lambda s: s["state"] == "off")
     sync_status = await world.entity_id("sensor", "_sync_status")
-    await world.until_entity(sync_status, "synced", lambda s: s["state"] == "synced")
+    await world.until_entity(sync_status, IN_PLACE, lambda s: s["state"] == IN_PLACE)
     # The Amber sync owns the tariff again: a refresh keeps it in step with the (calm) prices.
     await world.call("tesla_amber_sync.sync_now")
     state = await world.sim("state")

@@ -113,9 +113,7 @@ def plan(
     winners: dict[Setting, ClaimSource] = {}
     for setting in WRITE_ORDER:
         candidates = [
-            claim
-            for claim in ordered
-            if setting in claim.values and (claim.source, setting) not in yielded
+            claim for claim in ordered if setting in claim.values and (claim.source, setting) not in yielded
         ]
         is_known = setting in known
         current = held.get(setting)
@@ -164,7 +162,13 @@ def plan(
 
 
 def _changed_by_owner(
-    setting: Setting, current: object, written: object, owners_value: object, *, ours: frozenset[Setting], same: SameFn
+    setting: Setting,
+    current: object,
+    written: object,
+    owners_value: object,
+    *,
+    ours: frozenset[Setting],
+    same: SameFn,
 ) -> bool:
     """Whether the Powerwall holds neither what we wrote (and saw in force) nor the owner's baseline."""
     return (
