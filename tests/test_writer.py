@@ -303,7 +303,7 @@ async def test_rate_limit_during_spike_start_and_restore(
     """A 429 with Retry-After: no write of any kind until it expires, at spike start and at restore."""
     cloud = self_powered
     await setup_entry(hass, config_entry, freezer, options={"spike_detection": True})
-    cloud.fail("/operation", 429, {"Retry-After": "600"})
+    cloud.fail("/operation", 429, {"Retry-After": "900"})
     cloud.aemo_price = lambda _: 900.0
     await tick(hass, freezer, 5)
     first = len(cloud.requests_to("/operation"))
@@ -311,7 +311,7 @@ async def test_rate_limit_during_spike_start_and_restore(
     posts = len([r for r in cloud.requests if r.method == "POST"])
     await tick(hass, freezer, 9)
     assert len([r for r in cloud.requests if r.method == "POST"]) == posts
-    await tick(hass, freezer, 2)
+    await tick(hass, freezer, 7)
     assert cloud.site_info["default_real_mode"] == "autonomous"
     # The spike ends; the restore meets a 429 in turn and no write goes out before its Retry-After.
     cloud.aemo_price = lambda _: 50.0

@@ -90,6 +90,6 @@ class CurtailmentActiveSensor(ControllerEntity, BinarySensorEntity):
         return {
             "feed_in_price": None if curtailment is None else curtailment.last_feed_in,
             "rule_in_force": self.controller.export_rule.value,
-            "rule_to_restore": self.controller.owner_export_rule,
+            "rule_to_restore": None if curtailment is None else self.controller.owner_export_rule,
             "left_to_owner": self.controller.yielded_settings(ClaimSource.CURTAILMENT),
         }

@@ -589,7 +589,11 @@ class PowerwallController:
                 self._blocked = True
                 continue
             if source is ClaimSource.AMBER and setting is Setting.TARIFF:
-                if self._amber_may_push(now, trigger, holds=False):
+                # Taking the tariff back from an override that ended is a hand-back, not a routine push: it is
+                # not held to the minimum interval between automatic pushes (the rate limit still applies).
+                held_tariff = self.writer.site_info.tariff_content_v2
+                handing_back = isinstance(held_tariff, dict) and held_tariff.get("code") == SPIKE_TARIFF_CODE
+                if self._amber_may_push(now, PushTrigger.REQUEST if handing_back else trigger, holds=False):
                     chosen.append((setting, value, source))
                 continue
             # The cloud may still show the old value for a while: the same write is not repeated at once.
