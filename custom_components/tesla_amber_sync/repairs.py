@@ -11,7 +11,9 @@ from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import issue_registry as ir
 
+from .const import DOMAIN
 from .control.claims import Setting
 from .tariff import TariffDecodeError, decode_tariff
 
@@ -70,16 +72,26 @@ def describe_settings(values: Mapping[Setting, Any], time_zone: ZoneInfo | None 
     return "\n".join(lines) if lines else "nothing recorded"
 
 
-class TimeBasedControlFlow(RepairsFlow):
-    """Put the Powerwall in time-based control (undone with the owner's settings), or leave it."""
+class _IssueFlow(RepairsFlow):
+    """A fix flow whose texts use the placeholders its issue was raised with."""
 
     def __init__(self, entry: TeslaSyncConfigEntry) -> None:
         """Fix the issue of one entry."""
         self._entry = entry
 
+    def _placeholders(self) -> dict[str, str]:
+        issue = ir.async_get(self.hass).async_get_issue(DOMAIN, self.issue_id)
+        return dict(issue.translation_placeholders or {}) if issue is not None else {}
+
+
+class TimeBasedControlFlow(_IssueFlow):
+    """Put the Powerwall in time-based control (undone with the owner's settings), or leave it."""
+
     async def async_step_init(self, user_input: dict[str, str] | None = None) -> RepairsFlowResult:
         """Offer the two choices."""
-        return self.async_show_menu(step_id="init", menu_options=["switch", "dismiss"])
+        return self.async_show_menu(
+            step_id="init", menu_options=["switch", "dismiss"], description_placeholders=self._placeholders()
+        )
 
     async def async_step_switch(self, user_input: dict[str, str] | None = None) -> RepairsFlowResult:
         """Switch the Powerwall to time-based control through the writer."""
@@ -95,12 +107,8 @@ class TimeBasedControlFlow(RepairsFlow):
         return self.async_create_entry(data={})
 
 
-class RestoreFailedFlow(RepairsFlow):
+class RestoreFailedFlow(_IssueFlow):
     """Try giving the owner's settings back again."""
-
-    def __init__(self, entry: TeslaSyncConfigEntry) -> None:
-        """Fix the issue of one entry."""
-        self._entry = entry
 
     async def async_step_init(self, user_input: dict[str, str] | None = None) -> RepairsFlowResult:
         """Ask first (the repairs dashboard starts the flow with the issue's data, not an answer)."""
@@ -109,7 +117,7 @@ class RestoreFailedFlow(RepairsFlow):
     async def async_step_confirm(self, user_input: dict[str, str] | None = None) -> RepairsFlowResult:
         """Confirm, then try."""
         if user_input is None:
-            return self.async_show_form(step_id="confirm")
+            return self.async_show_form(step_id="confirm", description_placeholders=self._placeholders())
         try:
             await self._entry.runtime_data.controller.async_retry_restore()
         except HomeAssistantError:
