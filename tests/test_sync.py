@@ -307,7 +307,7 @@ async def test_slots_across_a_dst_change(
             else local_now.date() + timedelta(days=1)
         )
         if name in missing_today and day == local_now.date():
-            day -= timedelta(days=1)  # no such wall-clock time today: the same slot yesterday
+            day += timedelta(days=1)  # no such wall-clock time today: next seen tomorrow
         instants = sorted(
             {
                 instant

@@ -9,7 +9,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from custom_components.tesla_amber_sync.api.models import ChannelType, IntervalType, PriceDescriptor
+from custom_components.tesla_amber_sync.api.models import (
+    ChannelType,
+    IntervalType,
+    PriceDescriptor,
+    SpikeStatus,
+)
 from custom_components.tesla_amber_sync.tariff import (
     SLOTS_PER_DAY,
     ForecastPrice,
@@ -368,3 +373,41 @@ def test_slot_starts_are_in_the_site_zone() -> None:
     # 10:10 in Sydney (AEDT, +11) is 07:10 in Perth (+8): the current slot there is 07:00.
     assert build.slots[14].start.date() == date(2026, 11, 21)
     assert build.slots[13].start.date() == date(2026, 11, 22)
+
+
+def test_spike_median_counts_the_fallback_slots_too() -> None:
+    # A three-hour forecast over the cheap midday, a day of dearer history, yesterday's 18:00 a spike.
+    history_start = MIDNIGHT - timedelta(days=1)
+    slot_now = MIDNIGHT + timedelta(minutes=CURRENT * 30)
+    history = series(history_start, slot_now, price_of=by_slot, kind=IntervalType.ACTUAL)
+    history += series(history_start, slot_now, -4.0, channel=FEED_IN, kind=IntervalType.ACTUAL)
+    spike_at = history_start + timedelta(hours=18) + timedelta(seconds=1)
+    history = [
+        replace(item, spike_status=SpikeStatus.SPIKE, per_kwh=9000.0)
+        if item.start_time == spike_at and item.channel_type is GENERAL
+        else item
+        for item in history
+    ]
+    build = build_rolling_tariff(day_ahead(hours=3, general=5.0) + history, now=NOW, time_zone=SYDNEY)
+    assert build.tariff is not None
+    spiked = build.slots[36]
+    assert spiked.buy_origin is PriceOrigin.SPIKE_MEDIAN
+    # Six forecast slots at 0.05 and 41 fallback slots from the history (1.xx and 2.xx $/kWh).
+    others = sorted(slot.buy for slot in build.slots if slot.index != 36 and slot.buy is not None)
+    assert others[:6] == [pytest.approx(0.05)] * 6
+    assert spiked.buy == pytest.approx(statistics.median(others))
+    # The median of the forecast slots alone would be 0.05.
+    assert spiked.buy > 1
+
+
+def test_a_slot_whose_prices_add_up_past_the_float_range_has_no_price() -> None:
+    start = MIDNIGHT + timedelta(minutes=CURRENT * 30)
+    data = [
+        item
+        for item in day_ahead()
+        if not (item.channel_type is GENERAL and slot_of(item.start_time) == CURRENT)
+    ]
+    # Each 5-minute price times its minutes is finite; their sum is not.
+    data += [interval(start + timedelta(minutes=5 * i), 1e307, minutes=5) for i in range(6)]
+    build = build_rolling_tariff(data, now=NOW, time_zone=SYDNEY)
+    assert [(m.index, m.channel) for m in build.missing] == [(CURRENT, TariffChannel.BUY)]

@@ -1,14 +1,23 @@
-"""Daylight-saving days in every Australian zone: 25-hour April days and 23-hour October days."""
+"""Daylight-saving days in every Australian zone: 25-hour April days and 23-hour October days.
+
+Every build here is also checked slot by slot against an independent implementation of the rules
+(`oracle.py`).
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 import statistics
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from custom_components.tesla_amber_sync.api.models import (
+    IntervalType,
+    PriceInterval,
+    SpikeStatus,
+)
 from custom_components.tesla_amber_sync.tariff import (
     SLOTS_PER_DAY,
     PriceOrigin,
@@ -18,15 +27,22 @@ from custom_components.tesla_amber_sync.tariff import (
     slot_start,
 )
 
+from . import oracle
 from .helpers import FEED_IN, series
 
-if TYPE_CHECKING:
-    from custom_components.tesla_amber_sync.api.models import PriceInterval
-
-DST_ZONES = ["Australia/Sydney", "Australia/Melbourne", "Australia/Hobart", "Australia/Adelaide"]
+# Lord Howe Island moves its clocks by half an hour: one slot is skipped, one occurs twice.
+DST_ZONES = [
+    "Australia/Sydney",
+    "Australia/Melbourne",
+    "Australia/Hobart",
+    "Australia/Adelaide",
+    "Australia/Lord_Howe",
+]
 PLAIN_ZONES = ["Australia/Brisbane", "Australia/Perth", "Australia/Darwin"]
 APRIL = date(2026, 4, 5)  # 03:00 daylight time becomes 02:00 standard time: 25 hours
 OCTOBER = date(2026, 10, 4)  # 02:00 standard time becomes 03:00 daylight time: 23 hours
+MINUTES = [5, 30]
+ONE_DAY = timedelta(days=1)
 
 
 def price_of(moment: datetime) -> float:
@@ -34,129 +50,219 @@ def price_of(moment: datetime) -> float:
     return 10.0 + (int(moment.timestamp()) // 300) % 997 / 10
 
 
+def feed_in_of(moment: datetime) -> float:
+    """A feed-in price (c/kWh, billing sign: negative when the owner is paid) that varies too."""
+    return -2.0 - (int(moment.timestamp()) // 300) % 13 / 2
+
+
 def change_instant(day: date, zone: ZoneInfo) -> datetime:
-    """Return the instant the clocks change on `day` (for zones without DST, the same wall time)."""
-    if day == APRIL:
-        return datetime(2026, 4, 5, 2, 0, fold=1, tzinfo=zone).astimezone(UTC)
-    return datetime(2026, 10, 4, 3, 0, tzinfo=zone).astimezone(UTC)
+    """Return the instant the clocks change on `day` (found by walking the day in UTC)."""
+    moment = datetime.combine(day, slot_start(0), tzinfo=zone).astimezone(UTC)
+    offset = moment.astimezone(zone).utcoffset()
+    while moment.astimezone(zone).utcoffset() == offset:
+        moment += timedelta(minutes=1)
+    return moment
 
 
-def data_for(day: date, zone: ZoneInfo, minutes: int) -> list[PriceInterval]:
-    start = datetime.combine(day - timedelta(days=1), slot_start(0), tzinfo=zone)
-    end = datetime.combine(day + timedelta(days=2), slot_start(0), tzinfo=zone)
-    return series(start, end, price_of=price_of, minutes=minutes) + series(
-        start, end, -5.0, channel=FEED_IN, minutes=minutes
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, slot_start(0), tzinfo=zone)
+
+
+def prices(
+    start: datetime, end: datetime, minutes: int, kind: IntervalType = IntervalType.FORECAST
+) -> list[PriceInterval]:
+    """General and feed-in intervals from `start` to `end` (absolute time)."""
+    return series(start, end, price_of=price_of, minutes=minutes, kind=kind) + series(
+        start, end, channel=FEED_IN, price_of=feed_in_of, minutes=minutes, kind=kind
     )
 
 
-def expected_buy(data: list[PriceInterval], zone: ZoneInfo, day: date, index: int) -> float | None:
-    """Plain oracle: the duration-weighted mean of the general intervals starting in that local slot."""
-    inside = [
-        item
-        for item in data
-        if item.channel_type.value == "general"
-        and item.start_time.astimezone(zone).date() == day
-        and slot_index(item.start_time.astimezone(zone).time()) == index
-    ]
-    if not inside:
-        return None
-    return (
-        statistics.fmean([item.per_kwh for item in inside], [item.duration_minutes for item in inside]) / 100
-    )
+def full_data(day: date, zone: ZoneInfo, minutes: int) -> list[PriceInterval]:
+    """The day before, the day and the day after, every interval there."""
+    return prices(local_midnight(day - ONE_DAY, zone), local_midnight(day + 2 * ONE_DAY, zone), minutes)
 
 
-def check(day: date, zone_name: str, minutes: int, offset: timedelta) -> tuple[object, int]:
+def skipped_today(day: date, zone: ZoneInfo) -> list[int]:
+    occurs = oracle.occurring(zone, day)
+    return [index for index in range(SLOTS_PER_DAY) if (day, index) not in occurs]
+
+
+# Every zone, both days, both resolutions, at moments either side of the change: the oracle agrees.
+
+
+@pytest.mark.parametrize(
+    "offset",
+    [-ONE_DAY / 2, timedelta(minutes=-90), timedelta(minutes=-1), timedelta(minutes=1), timedelta(hours=9)],
+    ids=["evening_before", "90_min_before", "1_min_before", "1_min_after", "9_h_after"],
+)
+@pytest.mark.parametrize("minutes", MINUTES)
+@pytest.mark.parametrize("day", [APRIL, OCTOBER], ids=["april", "october"])
+@pytest.mark.parametrize("zone_name", DST_ZONES)
+def test_full_data_matches_the_oracle(zone_name: str, day: date, minutes: int, offset: timedelta) -> None:
     zone = ZoneInfo(zone_name)
     now = change_instant(day, zone) + offset
-    data = data_for(day, zone, minutes)
+    data = full_data(day, zone, minutes)
     build = build_rolling_tariff(data, now=now, time_zone=zone_name)
-    assert build.tariff is not None, build.problem
-    current = slot_index(now.astimezone(zone).time())
-    for index, slot in enumerate(build.slots):
-        occurrence = now.astimezone(zone).date() + timedelta(days=index < current)
-        assert slot.start.date() == occurrence
-        own = expected_buy(data, zone, occurrence, index)
-        if own is None:
-            assert slot.buy_origin is PriceOrigin.PREVIOUS_DAY
-            assert slot.buy == pytest.approx(expected_buy(data, zone, occurrence - timedelta(days=1), index))
-        else:
-            assert slot.buy_origin is PriceOrigin.DATA
-            assert slot.buy == pytest.approx(own)
-        assert build.tariff.slots[index].buy == round(slot.buy or 0.0, 4)
-        assert build.tariff.slots[index].sell == 0.05
-    return build, current
+    assert build.complete, build.problem
+    oracle.assert_matches(build, data, now, zone)
 
 
-@pytest.mark.parametrize("minutes", [5, 30])
-@pytest.mark.parametrize("zone_name", DST_ZONES)
-def test_april_just_before_the_change(zone_name: str, minutes: int) -> None:
-    build, current = check(APRIL, zone_name, minutes, timedelta(minutes=-1))
-    # 02:59 daylight time: the 02:30 slot is current and collects both of today's 02:30s.
-    assert current == 5
-    zone = ZoneInfo(zone_name)
-    # Same-zone datetime arithmetic is wall-clock arithmetic: work in UTC.
-    first = datetime(2026, 4, 5, 2, 30, fold=0, tzinfo=zone).astimezone(UTC)
-    second = datetime(2026, 4, 5, 2, 30, fold=1, tzinfo=zone).astimezone(UTC)
-    assert second - first == timedelta(hours=1)
-    per_slot = 30 // minutes
-    steps = [first + timedelta(minutes=minutes * i) for i in range(per_slot)]
-    steps += [second + timedelta(minutes=minutes * i) for i in range(per_slot)]
-    assert build.slots[5].buy == pytest.approx(  # type: ignore[attr-defined]
-        statistics.fmean(price_of(step + timedelta(seconds=1)) for step in steps) / 100
-    )
-    assert build.forecast_slots == SLOTS_PER_DAY  # type: ignore[attr-defined]
-
-
-@pytest.mark.parametrize("minutes", [5, 30])
-@pytest.mark.parametrize("zone_name", DST_ZONES)
-def test_april_just_after_the_change(zone_name: str, minutes: int) -> None:
-    build, current = check(APRIL, zone_name, minutes, timedelta(minutes=1))
-    # 02:01 standard time (the second 02:01 of the day): the 02:00 slot is current again.
-    assert current == 4
-    assert build.slots[4].start.date() == APRIL  # type: ignore[attr-defined]
-    assert build.forecast_slots == SLOTS_PER_DAY  # type: ignore[attr-defined]
-
-
-@pytest.mark.parametrize("minutes", [5, 30])
-@pytest.mark.parametrize("zone_name", DST_ZONES)
-def test_october_just_before_the_change(zone_name: str, minutes: int) -> None:
-    build, current = check(OCTOBER, zone_name, minutes, timedelta(minutes=-1))
-    # 01:59 standard time: today's 02:00 and 02:30 never happen, so they take yesterday's prices.
-    assert current == 3
-    for index in (4, 5):
-        slot = build.slots[index]  # type: ignore[attr-defined]
-        assert slot.start.date() == OCTOBER
-        assert slot.source is SlotSource.FALLBACK
-        assert slot.buy_origin is PriceOrigin.PREVIOUS_DAY
-        assert slot.sell_origin is PriceOrigin.PREVIOUS_DAY
-    assert build.fallback_slots == 2  # type: ignore[attr-defined]
-    assert build.forecast_slots == SLOTS_PER_DAY - 2  # type: ignore[attr-defined]
-
-
-@pytest.mark.parametrize("minutes", [5, 30])
-@pytest.mark.parametrize("zone_name", DST_ZONES)
-def test_october_just_after_the_change(zone_name: str, minutes: int) -> None:
-    build, current = check(OCTOBER, zone_name, minutes, timedelta(minutes=1))
-    # 03:01 daylight time: 02:00 and 02:30 are next seen tomorrow, which has them.
-    assert current == 6
-    assert build.slots[4].start.date() == OCTOBER + timedelta(days=1)  # type: ignore[attr-defined]
-    assert build.forecast_slots == SLOTS_PER_DAY  # type: ignore[attr-defined]
-
-
-def test_october_without_yesterday_is_incomplete_only_in_the_skipped_slots() -> None:
-    zone = ZoneInfo("Australia/Adelaide")
-    now = change_instant(OCTOBER, zone) - timedelta(minutes=1)
-    data = [item for item in data_for(OCTOBER, zone, 30) if item.start_time >= now - timedelta(minutes=30)]
-    build = build_rolling_tariff(data, now=now, time_zone=zone)
-    assert build.tariff is None
-    assert sorted({missing.index for missing in build.missing}) == [4, 5]
-
-
-@pytest.mark.parametrize("offset", [timedelta(minutes=-1), timedelta(minutes=1)])
-@pytest.mark.parametrize("day", [APRIL, OCTOBER])
+@pytest.mark.parametrize(
+    ("day", "offset"),
+    [(day, offset) for day in (APRIL, OCTOBER) for offset in (timedelta(minutes=-1), timedelta(minutes=1))],
+)
 @pytest.mark.parametrize("zone_name", PLAIN_ZONES)
 def test_zones_without_daylight_saving_have_ordinary_days(
     zone_name: str, day: date, offset: timedelta
 ) -> None:
-    build, _ = check(day, zone_name, 30, offset)
-    assert build.forecast_slots == SLOTS_PER_DAY  # type: ignore[attr-defined]
+    zone = ZoneInfo(zone_name)
+    now = datetime.combine(day, slot_start(4), tzinfo=zone) + offset
+    data = full_data(day, zone, 30)
+    build = build_rolling_tariff(data, now=now, time_zone=zone_name)
+    assert build.forecast_slots == SLOTS_PER_DAY
+    oracle.assert_matches(build, data, now, zone)
+
+
+# The 25-hour day: the repeated slots are priced from both of their passes.
+
+
+@pytest.mark.parametrize("minutes", MINUTES)
+@pytest.mark.parametrize("zone_name", DST_ZONES)
+def test_april_repeated_slot_collects_both_passes(zone_name: str, minutes: int) -> None:
+    zone = ZoneInfo(zone_name)
+    change = change_instant(APRIL, zone)
+    now = change - timedelta(minutes=1)
+    build = build_rolling_tariff(full_data(APRIL, zone, minutes), now=now, time_zone=zone_name)
+    current = slot_index(now.astimezone(zone).time())
+    # The current slot happens again after the change (fold 1 is its second pass).
+    first = datetime.combine(APRIL, slot_start(current), tzinfo=zone).astimezone(UTC)
+    second = datetime.combine(APRIL, slot_start(current), tzinfo=zone).replace(fold=1).astimezone(UTC)
+    assert second > first
+    steps = [first + timedelta(minutes=m) for m in range(0, 30, minutes)]
+    steps += [second + timedelta(minutes=m) for m in range(0, 30, minutes)]
+    assert build.slots[current].buy == pytest.approx(
+        statistics.fmean(price_of(step + timedelta(seconds=1)) for step in steps) / 100
+    )
+    assert build.slots[current].start.date() == APRIL
+    assert build.forecast_slots == SLOTS_PER_DAY
+
+
+# The 23-hour day: the skipped slots' next occurrence is tomorrow.
+
+
+@pytest.mark.parametrize("minutes", MINUTES)
+@pytest.mark.parametrize("zone_name", DST_ZONES)
+def test_october_skipped_slots_take_tomorrows_forecast(zone_name: str, minutes: int) -> None:
+    zone = ZoneInfo(zone_name)
+    now = change_instant(OCTOBER, zone) - timedelta(minutes=1)
+    data = full_data(OCTOBER, zone, minutes)
+    build = build_rolling_tariff(data, now=now, time_zone=zone_name)
+    skipped = skipped_today(OCTOBER, zone)
+    assert skipped == ([4] if zone_name.endswith("Howe") else [4, 5])
+    current = slot_index(now.astimezone(zone).time())
+    assert all(index > current for index in skipped)
+    for index in skipped:
+        slot = build.slots[index]
+        assert slot.start == datetime.combine(OCTOBER + ONE_DAY, slot_start(index), tzinfo=zone)
+        assert slot.source is SlotSource.FORECAST
+        tomorrow = slot.start.astimezone(UTC)
+        steps = [tomorrow + timedelta(minutes=m, seconds=1) for m in range(0, 30, minutes)]
+        assert slot.buy == pytest.approx(statistics.fmean(price_of(step) for step in steps) / 100)
+    assert build.forecast_slots == SLOTS_PER_DAY
+    oracle.assert_matches(build, data, now, zone)
+
+
+@pytest.mark.parametrize("minutes", MINUTES)
+@pytest.mark.parametrize("zone_name", DST_ZONES)
+def test_october_without_history_is_complete(zone_name: str, minutes: int) -> None:
+    zone = ZoneInfo(zone_name)
+    now = change_instant(OCTOBER, zone) - timedelta(minutes=1)
+    current_start = datetime.combine(
+        OCTOBER, slot_start(slot_index(now.astimezone(zone).time())), tzinfo=zone
+    )
+    # Amber's forecast only, from the current slot as far ahead as the integration asks (25 hours).
+    data = prices(current_start, current_start.astimezone(UTC) + timedelta(hours=25), minutes)
+    build = build_rolling_tariff(data, now=now, time_zone=zone_name)
+    assert build.complete, build.problem
+    assert build.forecast_slots == SLOTS_PER_DAY
+    oracle.assert_matches(build, data, now, zone)
+
+
+@pytest.mark.parametrize("minutes", MINUTES)
+@pytest.mark.parametrize("zone_name", DST_ZONES)
+@pytest.mark.parametrize("offset", [timedelta(minutes=-1), timedelta(minutes=1)], ids=["before", "after"])
+def test_october_skipped_slots_fall_back_to_the_day_before_without_tomorrows_data(
+    zone_name: str, minutes: int, offset: timedelta
+) -> None:
+    zone = ZoneInfo(zone_name)
+    now = change_instant(OCTOBER, zone) + offset
+    current_start = now.replace(minute=now.minute - now.minute % 30)
+    # History from yesterday's midnight, forecast to the end of today: nothing for tomorrow.
+    data = prices(local_midnight(OCTOBER - ONE_DAY, zone), current_start, minutes, kind=IntervalType.ACTUAL)
+    data += prices(current_start, local_midnight(OCTOBER + ONE_DAY, zone), minutes)
+    build = build_rolling_tariff(data, now=now, time_zone=zone_name)
+    for index in skipped_today(OCTOBER, zone):
+        slot = build.slots[index]
+        assert slot.start.date() == OCTOBER + ONE_DAY
+        assert slot.buy_origin is PriceOrigin.PREVIOUS_DAY
+        assert slot.sell_origin is PriceOrigin.PREVIOUS_DAY
+        yesterday = datetime.combine(OCTOBER - ONE_DAY, slot_start(index), tzinfo=zone).astimezone(UTC)
+        steps = [yesterday + timedelta(minutes=m, seconds=1) for m in range(0, 30, minutes)]
+        assert slot.buy == pytest.approx(statistics.fmean(price_of(step) for step in steps) / 100)
+    assert build.complete, build.problem
+    oracle.assert_matches(build, data, now, zone)
+
+
+# A spike fallback takes the median of the whole day's priced slots.
+
+
+def spiked_history(
+    day: date, zone: ZoneInfo, now: datetime, minutes: int, spike_slot: int
+) -> list[PriceInterval]:
+    """Actuals from the day before's midnight to `now`; the day before's `spike_slot` was a spike."""
+    spike_day = day - ONE_DAY
+
+    def spiked(item: PriceInterval) -> PriceInterval:
+        local = item.start_time.astimezone(zone)
+        if local.date() == spike_day and slot_index(local.time()) == spike_slot:
+            return replace(item, per_kwh=item.per_kwh * 50, spike_status=SpikeStatus.SPIKE)
+        return item
+
+    return [
+        spiked(item)
+        for item in prices(local_midnight(spike_day, zone), now, minutes, kind=IntervalType.ACTUAL)
+    ]
+
+
+@pytest.mark.parametrize("minutes", MINUTES)
+@pytest.mark.parametrize("day", [APRIL, OCTOBER], ids=["april", "october"])
+@pytest.mark.parametrize("zone_name", DST_ZONES)
+def test_spike_fallback_takes_the_median_of_the_whole_day(zone_name: str, day: date, minutes: int) -> None:
+    zone = ZoneInfo(zone_name)
+    now = datetime.combine(day, slot_start(24), tzinfo=zone) + timedelta(minutes=10)
+    current_start = datetime.combine(day, slot_start(24), tzinfo=zone)
+    # A three-hour forecast over the midday solar trough, far cheaper than the rest of the day.
+    forecast = [
+        replace(item, per_kwh=item.per_kwh / 10)
+        for item in prices(current_start, current_start + timedelta(hours=3), minutes)
+    ]
+    spike_slot = 36  # 18:00: beyond the horizon, so it falls back to the day before's 18:00, a spike
+    data = spiked_history(day, zone, current_start, minutes, spike_slot) + forecast
+    build = build_rolling_tariff(data, now=now, time_zone=zone_name)
+    assert build.complete, build.problem
+    assert build.forecast_slots == 6
+    spiked = build.slots[spike_slot]
+    assert (spiked.buy_origin, spiked.sell_origin) == (PriceOrigin.SPIKE_MEDIAN, PriceOrigin.SPIKE_MEDIAN)
+    others = [slot for slot in build.slots if slot.index != spike_slot]
+    assert {slot.buy_origin for slot in others} == {PriceOrigin.DATA, PriceOrigin.PREVIOUS_DAY}
+    buy = {slot.index: slot.buy for slot in others if slot.buy is not None}
+    sell = [slot.sell for slot in others if slot.sell is not None]
+    assert len(buy) == len(sell) == SLOTS_PER_DAY - 1
+    horizon_only = statistics.median(
+        buy[slot.index] for slot in others if slot.buy_origin is PriceOrigin.DATA
+    )
+    assert spiked.buy == pytest.approx(statistics.median(buy.values()))
+    assert spiked.sell == pytest.approx(statistics.median(sell))
+    assert spiked.buy is not None
+    assert spiked.buy > 2 * horizon_only
+    oracle.assert_matches(build, data, now, zone)

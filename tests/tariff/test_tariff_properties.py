@@ -27,6 +27,7 @@ from custom_components.tesla_amber_sync.tariff import (
     tariff_problems,
 )
 
+from . import oracle
 from .helpers import FEED_IN, GENERAL, interval
 
 ZONES = [
@@ -155,6 +156,16 @@ def test_any_amber_data_gives_a_clean_tariff_or_says_what_is_missing(
     assert tiling_of(encode_tariff(build.tariff, code="c", name="n", utility="u")) == [1] * (
         7 * MINUTES_PER_DAY
     )
+
+
+@PROPERTY
+@given(amber_data())
+def test_every_slot_is_priced_as_an_independent_implementation_prices_it(
+    sample: tuple[list[PriceInterval], datetime, str],
+) -> None:
+    data, now, zone_name = sample
+    build = build_rolling_tariff(data, now=now, time_zone=zone_name)
+    oracle.assert_matches(build, data, now, ZoneInfo(zone_name))
 
 
 @PROPERTY
