@@ -130,6 +130,11 @@ class PriceInterval:
     range_min: float | None = None
     range_max: float | None = None
 
+    @property
+    def is_spike(self) -> bool:
+        """Whether Amber flags the interval as a price spike (by its spike status or its descriptor)."""
+        return self.spike_status is SpikeStatus.SPIKE or self.descriptor is PriceDescriptor.SPIKE
+
 
 class PricePoint(NamedTuple):
     """The fields of one Amber interval that price a tariff slot, read the same way as in `PriceInterval`.
@@ -143,8 +148,7 @@ class PricePoint(NamedTuple):
     start_time: datetime
     duration_minutes: int
     per_kwh: float
-    descriptor: PriceDescriptor
-    spike_status: SpikeStatus
+    is_spike: bool
     advanced_price: AdvancedPrice | None
 
 

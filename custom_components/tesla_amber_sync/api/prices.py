@@ -48,8 +48,9 @@ _LOGGER = logging.getLogger(__name__)
 # parse_enum. An unhashable one (a list) raises TypeError, and parse_enum then decides.
 _INTERVAL_TYPES: Final = members_by_value(IntervalType)
 _CHANNEL_TYPES: Final = members_by_value(ChannelType)
-_DESCRIPTORS: Final = members_by_value(PriceDescriptor)
-_SPIKE_STATUSES: Final = members_by_value(SpikeStatus)
+_new_tuple: Final = tuple.__new__
+_SPIKE_STATUS: Final = SpikeStatus.SPIKE.value
+_SPIKE_DESCRIPTOR: Final = PriceDescriptor.SPIKE.value
 
 _MINUTES_PER_DAY: Final = 24 * 60
 # A start before this plus a day's minutes cannot pass the last datetime there is.
@@ -222,8 +223,8 @@ class _IntervalParser:
             per_kwh=point.per_kwh,
             spot_per_kwh=as_float(data.get("spotPerKwh")),
             renewables=as_float(data.get("renewables")),
-            descriptor=point.descriptor,
-            spike_status=point.spike_status,
+            descriptor=parse_enum(PriceDescriptor, data.get("descriptor"), PriceDescriptor.UNKNOWN),
+            spike_status=parse_enum(SpikeStatus, data.get("spikeStatus"), SpikeStatus.UNKNOWN),
             estimate=as_bool(data.get("estimate")),
             advanced_price=point.advanced_price,
             tariff_information=self._tariff_info(data.get("tariffInformation")),
@@ -304,34 +305,29 @@ def _price_point(data: Mapping[str, Any], checked: _Checked) -> PricePoint:
     """Return the pricing fields of an interval that `_IntervalParser.check` accepted."""
     start, duration, per_kwh, _ = checked
     get = data.get
-    kind, channel, descriptor, spike_status = (
-        get("type"),
-        get("channelType"),
-        get("descriptor"),
-        get("spikeStatus"),
-    )
+    kind, channel = get("type"), get("channelType")
     try:
         kind = _INTERVAL_TYPES.get(kind, IntervalType.UNKNOWN)
         channel = _CHANNEL_TYPES.get(channel, ChannelType.UNKNOWN)
-        descriptor = _DESCRIPTORS.get(descriptor, PriceDescriptor.UNKNOWN)
-        spike_status = _SPIKE_STATUSES.get(spike_status, SpikeStatus.UNKNOWN)
     except TypeError:
         kind = parse_enum(IntervalType, kind, IntervalType.UNKNOWN)
         channel = parse_enum(ChannelType, channel, ChannelType.UNKNOWN)
-        descriptor = parse_enum(PriceDescriptor, descriptor, PriceDescriptor.UNKNOWN)
-        spike_status = parse_enum(SpikeStatus, spike_status, SpikeStatus.UNKNOWN)
+    # Equal to "spike" exactly when parse_enum reads the spike member, whatever the value.
+    is_spike = get("spikeStatus") == _SPIKE_STATUS or get("descriptor") == _SPIKE_DESCRIPTOR
     advanced = get("advancedPrice")
     band: AdvancedPrice | None = None
     if type(advanced) is dict:
         low, predicted, high = advanced.get("low"), advanced.get("predicted"), advanced.get("high")
         if type(low) is float and type(predicted) is float and type(high) is float and isfinite(low + high):
-            # Amber's usual band: three plain numbers (a NaN or an infinity in any makes the sum one).
-            band = AdvancedPrice(low, predicted, high) if isfinite(predicted) else None
+            # Amber's usual band: three plain numbers (a NaN or an infinity in either edge makes the sum one).
+            band = _new_tuple(AdvancedPrice, (low, predicted, high)) if isfinite(predicted) else None
         else:
             band = _parse_advanced_price(advanced)
     elif advanced is not None:
         band = _parse_advanced_price(advanced)
-    return PricePoint(kind, channel, start, duration, per_kwh, descriptor, spike_status, band)
+    # tuple.__new__ as the NamedTuple's own __new__ does, without the extra Python call: one point is
+    # made per interval the tariff reads.
+    return _new_tuple(PricePoint, (kind, channel, start, duration, per_kwh, is_spike, band))
 
 
 def _parse_advanced_price(value: object) -> AdvancedPrice | None:

@@ -17,17 +17,15 @@ from enum import Enum, StrEnum, auto
 import math
 from operator import attrgetter
 import statistics
-from typing import TYPE_CHECKING, Final, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Final, NamedTuple, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from custom_components.tesla_amber_sync.api.models import (
     AdvancedPrice,
     ChannelType,
     IntervalType,
-    PriceDescriptor,
     PriceInterval,
     PricePoint,
-    SpikeStatus,
 )
 
 from .model import SLOT_NAMES, SLOTS_PER_DAY, DayTariff, SlotPrice, slot_index, slot_start
@@ -190,9 +188,7 @@ class _Priced(Protocol):
     @property
     def per_kwh(self) -> float: ...
     @property
-    def descriptor(self) -> PriceDescriptor: ...
-    @property
-    def spike_status(self) -> SpikeStatus: ...
+    def is_spike(self) -> bool: ...
     @property
     def advanced_price(self) -> AdvancedPrice | None: ...
 
@@ -207,8 +203,7 @@ class _PricePointSource(Protocol):
     def point(self, index: int) -> PricePoint: ...
 
 
-@dataclass(frozen=True, slots=True)
-class _SlotData:
+class _SlotData(NamedTuple):
     """The duration-weighted price of the intervals inside one local half-hour of one channel."""
 
     price: float
@@ -222,10 +217,6 @@ type _SlotKey = tuple[TariffChannel, date, int]
 
 class _SlotDataOf(Protocol):
     def __call__(self, key: _SlotKey, *, occurrence: bool) -> _SlotData | None: ...
-
-
-def _is_spike(interval: _Priced) -> bool:
-    return interval.spike_status is SpikeStatus.SPIKE or interval.descriptor is PriceDescriptor.SPIKE
 
 
 def _authority_order(candidate: _Candidate) -> tuple[int, int, float]:
@@ -276,7 +267,7 @@ def _slot_data(
             taken.append((start, end))
         weighted.append(cents * interval.duration_minutes)
         minutes += interval.duration_minutes
-        spike = spike or _is_spike(interval)
+        spike = spike or interval.is_spike
     if not minutes:
         return None
     # fsum: the mean does not depend on the order the intervals came in, and cannot overflow midway.
@@ -366,8 +357,7 @@ class _SlotGroups:
         return start.timestamp(), slot_groups
 
 
-@dataclass(frozen=True, slots=True)
-class _ChannelPrice:
+class _ChannelPrice(NamedTuple):
     price: float | None
     origin: PriceOrigin | None
     reason: MissingReason | None = None
