@@ -44,8 +44,8 @@ from .models import (
 
 _LOGGER = logging.getLogger(__name__)
 
-# Members by value: a value that is not a str (a number, null) is no key here, as it is no member for
-# parse_enum. An unhashable one (a list) raises TypeError, and parse_enum then decides.
+# Members by value: a value that is not a str (a number, null, a list) is no member here, as it is none
+# for parse_enum; an unhashable one raises TypeError on the way.
 _INTERVAL_TYPES: Final = members_by_value(IntervalType)
 _CHANNEL_TYPES: Final = members_by_value(ChannelType)
 _new_tuple: Final = tuple.__new__
@@ -67,7 +67,7 @@ class PriceIntervals(Sequence[PriceInterval]):
     equal intervals (a tuple, say).
     """
 
-    __slots__ = ("_checked", "_intervals", "_parser", "_points", "_raw", "starts")
+    __slots__ = ("_channel_index", "_checked", "_intervals", "_parser", "_points", "_raw", "starts")
 
     def __init__(
         self, raw: Sequence[Mapping[str, Any]], checked: Sequence[_Checked], parser: _IntervalParser
@@ -79,6 +79,7 @@ class PriceIntervals(Sequence[PriceInterval]):
         self.starts: tuple[datetime, ...] = tuple(found[0] for found in checked)
         self._points: list[PricePoint | None] = [None] * len(checked)
         self._intervals: list[PriceInterval | None] = [None] * len(checked)
+        self._channel_index: dict[ChannelType, int | None] | None = None
 
     def __len__(self) -> int:
         """Return how many usable intervals the reply had."""
@@ -127,15 +128,26 @@ class PriceIntervals(Sequence[PriceInterval]):
 
     def has_channel(self, channel: ChannelType) -> bool:
         """Return whether any interval is on `channel`."""
-        return any(self._parser.channel_type(raw) is channel for raw in self._raw)
+        return channel in self._channels()
 
     def current(self, channel: ChannelType) -> PriceInterval | None:
         """Return the channel's interval in progress, if Amber sent one (only that one is made)."""
-        parser = self._parser
-        for position, raw in enumerate(self._raw):
-            if parser.interval_type(raw) is IntervalType.CURRENT and parser.channel_type(raw) is channel:
-                return self[position]
-        return None
+        position = self._channels().get(channel)
+        return None if position is None else self[position]
+
+    def _channels(self) -> dict[ChannelType, int | None]:
+        """Every channel of the reply, with the position of its current interval (None without one)."""
+        if self._channel_index is None:
+            channels: dict[ChannelType, int | None] = {}
+            for position, raw in enumerate(self._raw):
+                channel = _channel_type(raw)
+                # The first current interval of a channel is the one in progress.
+                if _interval_type(raw) is IntervalType.CURRENT and channels.get(channel) is None:
+                    channels[channel] = position
+                else:
+                    channels.setdefault(channel, None)
+            self._channel_index = channels
+        return self._channel_index
 
 
 def parse_prices(payload: object) -> PriceIntervals:
@@ -232,16 +244,6 @@ class _IntervalParser:
             range_max=as_float(range_data.get("max")),
         )
 
-    @staticmethod
-    def interval_type(data: Mapping[str, Any]) -> IntervalType:
-        """Return the interval's type, read as `parse_enum` reads it."""
-        return parse_enum(IntervalType, data.get("type"), IntervalType.UNKNOWN)
-
-    @staticmethod
-    def channel_type(data: Mapping[str, Any]) -> ChannelType:
-        """Return the interval's channel, read as `parse_enum` reads it."""
-        return parse_enum(ChannelType, data.get("channelType"), ChannelType.UNKNOWN)
-
     def _instant(self, value: object) -> datetime | None:
         """Return an absolute timestamp (naive means UTC) in UTC, reading each distinct text once."""
         if not isinstance(value, str):
@@ -301,17 +303,29 @@ class _IntervalParser:
             return _parse_tariff_information(data)
 
 
+def _interval_type(data: Mapping[str, Any]) -> IntervalType:
+    """Return an interval's type, as `parse_enum` reads it."""
+    value = data.get("type")
+    try:
+        return _INTERVAL_TYPES.get(value, IntervalType.UNKNOWN)
+    except TypeError:
+        return IntervalType.UNKNOWN
+
+
+def _channel_type(data: Mapping[str, Any]) -> ChannelType:
+    """Return an interval's channel, as `parse_enum` reads it."""
+    value = data.get("channelType")
+    try:
+        return _CHANNEL_TYPES.get(value, ChannelType.UNKNOWN)
+    except TypeError:
+        return ChannelType.UNKNOWN
+
+
 def _price_point(data: Mapping[str, Any], checked: _Checked) -> PricePoint:
     """Return the pricing fields of an interval that `_IntervalParser.check` accepted."""
     start, duration, per_kwh, _ = checked
     get = data.get
-    kind, channel = get("type"), get("channelType")
-    try:
-        kind = _INTERVAL_TYPES.get(kind, IntervalType.UNKNOWN)
-        channel = _CHANNEL_TYPES.get(channel, ChannelType.UNKNOWN)
-    except TypeError:
-        kind = parse_enum(IntervalType, kind, IntervalType.UNKNOWN)
-        channel = parse_enum(ChannelType, channel, ChannelType.UNKNOWN)
+    kind, channel = _interval_type(data), _channel_type(data)
     # Equal to "spike" exactly when parse_enum reads the spike member, whatever the value.
     is_spike = get("spikeStatus") == _SPIKE_STATUS or get("descriptor") == _SPIKE_DESCRIPTOR
     advanced = get("advancedPrice")
