@@ -266,3 +266,18 @@ def test_spike_fallback_takes_the_median_of_the_whole_day(zone_name: str, day: d
     assert spiked.buy is not None
     assert spiked.buy > 2 * horizon_only
     oracle.assert_matches(build, data, now, zone)
+
+
+@pytest.mark.parametrize("minutes", MINUTES)
+@pytest.mark.parametrize(
+    "offset", [timedelta(minutes=-20), timedelta(minutes=1), timedelta(minutes=20), timedelta(hours=5)]
+)
+def test_a_zone_whose_clock_change_splits_a_slot_matches_the_oracle(minutes: int, offset: timedelta) -> None:
+    # The Chatham Islands skip 02:45 to 03:45: 03:00 never happens, 03:30 happens from 03:45 only.
+    zone = ZoneInfo("Pacific/Chatham")
+    day = date(2026, 9, 27)
+    now = change_instant(day, zone) + offset
+    data = full_data(day, zone, minutes)
+    build = build_rolling_tariff(data, now=now, time_zone=zone)
+    assert build.complete, build.problem
+    oracle.assert_matches(build, data, now, zone)

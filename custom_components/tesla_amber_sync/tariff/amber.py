@@ -448,8 +448,10 @@ def build_rolling_tariff(
     else:
         listed = intervals if isinstance(intervals, Sequence) else tuple(intervals)
         starts, interval_at = [interval.start_time for interval in listed], listed.__getitem__
-    # The earliest instant of the current slot (on a 25-hour day, of its first pass).
-    since = datetime.combine(today, slot_start(current), tzinfo=zone).astimezone(UTC)
+    # No earlier than the current slot's first instant: on a 25-hour day its first pass, and when a clock
+    # change skips the slot's first minutes, the instant the later of the two offsets gives its start.
+    current_start = datetime.combine(today, slot_start(current), tzinfo=zone)
+    since = min(current_start.astimezone(UTC), current_start.replace(fold=1).astimezone(UTC))
     groups = _SlotGroups(starts, interval_at, zone, window, since=since, has_feed_in=has_feed_in)
 
     def data_of(key: _SlotKey, *, occurrence: bool) -> _SlotData | None:
