@@ -224,16 +224,6 @@ def _authority_order(candidate: _Candidate) -> tuple[int, int, float]:
     return _AUTHORITY[interval.type], interval.duration_minutes, start
 
 
-def _in_order_without_overlap(candidates: list[_Candidate]) -> bool:
-    """Return whether each candidate starts at or after the end of the one before it (Amber's usual data)."""
-    previous_end = -math.inf
-    for start, interval in candidates:
-        if start < previous_end:
-            return False
-        previous_end = start + interval.duration_minutes * 60
-    return True
-
-
 def _slot_data(
     candidates: list[_Candidate], forecast_price: ForecastPrice, channel: ChannelType
 ) -> _SlotData | None:
@@ -243,31 +233,56 @@ def _slot_data(
     by `perKwh`. Overlapping intervals are resolved by authority rather than averaged.
     """
     band = _FORECAST_BAND.get(forecast_price)
-    # Without overlaps every interval counts, so the authority order (and its sort) only matters with them.
-    overlapping = not _in_order_without_overlap(candidates)
-    if overlapping:
-        candidates = sorted(candidates, key=_authority_order)
+    weighted: list[float] = []
+    minutes = 0
+    spike = False
+    previous_end = -math.inf
+    for start, interval in candidates:
+        if start < previous_end:
+            # Amber's intervals come in order without overlaps; any other data is resolved by authority.
+            return _overlapping_slot_data(candidates, band, channel)
+        previous_end = start + interval.duration_minutes * 60
+        cents = _cents(interval, band)
+        if not math.isfinite(cents):
+            # A NaN or infinite price is no price; let other data (or the fallback) price the time.
+            continue
+        weighted.append(cents * interval.duration_minutes)
+        minutes += interval.duration_minutes
+        spike = spike or interval.is_spike
+    return _mean(weighted, minutes, spike, channel)
+
+
+def _overlapping_slot_data(
+    candidates: list[_Candidate], band: Callable[[AdvancedPrice], float] | None, channel: ChannelType
+) -> _SlotData | None:
+    """Return `_slot_data` of intervals that overlap: the most settled one prices each stretch of time."""
     taken: list[tuple[float, float]] = []
     weighted: list[float] = []
     minutes = 0
     spike = False
-    for start, interval in candidates:
-        advanced = interval.advanced_price
-        if band is not None and advanced is not None and interval.type is IntervalType.FORECAST:
-            cents = band(advanced)
-        else:
-            cents = interval.per_kwh
+    for start, interval in sorted(candidates, key=_authority_order):
+        cents = _cents(interval, band)
         if not math.isfinite(cents):
-            # A NaN or infinite price is no price; let other data (or the fallback) price the time.
             continue
-        if overlapping:
-            end = start + interval.duration_minutes * 60
-            if any(start < other_end and other_start < end for other_start, other_end in taken):
-                continue
-            taken.append((start, end))
+        end = start + interval.duration_minutes * 60
+        if any(start < other_end and other_start < end for other_start, other_end in taken):
+            continue
+        taken.append((start, end))
         weighted.append(cents * interval.duration_minutes)
         minutes += interval.duration_minutes
         spike = spike or interval.is_spike
+    return _mean(weighted, minutes, spike, channel)
+
+
+def _cents(interval: _Priced, band: Callable[[AdvancedPrice], float] | None) -> float:
+    """Return the c/kWh number (Amber billing sign) that prices `interval`."""
+    advanced = interval.advanced_price
+    if band is not None and advanced is not None and interval.type is IntervalType.FORECAST:
+        return band(advanced)
+    return interval.per_kwh
+
+
+def _mean(weighted: list[float], minutes: int, spike: bool, channel: ChannelType) -> _SlotData | None:
     if not minutes:
         return None
     # fsum: the mean does not depend on the order the intervals came in, and cannot overflow midway.
