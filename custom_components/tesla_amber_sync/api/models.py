@@ -139,8 +139,8 @@ class PriceInterval:
 class PricePoint(NamedTuple):
     """The fields of one Amber interval that price a tariff slot, read the same way as in `PriceInterval`.
 
-    A tuple rather than a frozen dataclass: one is made for every interval of every reply (over a thousand
-    for a 5-minute site), and a tuple is several times quicker to make.
+    A tuple rather than a frozen dataclass: one is made for every interval the tariff reads (hundreds for a
+    5-minute site, every refresh), and a tuple is several times quicker to make.
     """
 
     type: IntervalType
