@@ -20,12 +20,12 @@ from .api.models import (
     AmberSite,
     ChannelType,
     EnergyHistory,
-    IntervalType,
     LiveStatus,
     PriceInterval,
     SiteInfo,
     SiteStatus,
 )
+from .api.prices import PriceIntervals
 from .api.teslemetry import TeslemetryClient
 from .const import (
     AEMO_UPDATE_INTERVAL,
@@ -70,27 +70,21 @@ class AmberPrices:
     """One Amber refresh: the site and its intervals (a day back and a day ahead, every channel)."""
 
     site: AmberSite
-    intervals: tuple[PriceInterval, ...]
+    # Each made in full only when read: the tariff reads only the price points it needs.
+    intervals: PriceIntervals
     # When this data was fetched: how fresh the prices are (the status says `stale` when too old).
     fetched_at: datetime
 
     @property
     def has_feed_in(self) -> bool:
         """Whether the site exports on an Amber feed-in channel (a site without one earns nothing)."""
-        return any(channel.type is ChannelType.FEED_IN for channel in self.site.channels) or any(
-            interval.channel_type is ChannelType.FEED_IN for interval in self.intervals
-        )
+        return any(
+            channel.type is ChannelType.FEED_IN for channel in self.site.channels
+        ) or self.intervals.has_channel(ChannelType.FEED_IN)
 
     def current(self, channel: ChannelType) -> PriceInterval | None:
         """The channel's interval in progress, if Amber sent one."""
-        return next(
-            (
-                interval
-                for interval in self.intervals
-                if interval.channel_type is channel and interval.type is IntervalType.CURRENT
-            ),
-            None,
-        )
+        return self.intervals.current(channel)
 
 
 class AmberPricesCoordinator(DataUpdateCoordinator[AmberPrices | None]):

@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 
 from custom_components.tesla_amber_sync.api import USER_AGENT
-from custom_components.tesla_amber_sync.api.amber import AmberClient, parse_price_interval
+from custom_components.tesla_amber_sync.api.amber import AmberClient
 from custom_components.tesla_amber_sync.api.errors import (
     AuthenticationError,
     InvalidResponseError,
@@ -27,6 +27,7 @@ from custom_components.tesla_amber_sync.api.models import (
     SpikeStatus,
     TariffInformation,
 )
+from custom_components.tesla_amber_sync.api.prices import parse_price_interval, parse_prices
 
 from .conftest import load_fixture, sent
 
@@ -448,3 +449,35 @@ async def test_timeout_and_connection_errors(
 
     with pytest.raises(ServiceUnavailableError, match="Amber"):
         await client.get_current_prices(SITE_ID)
+
+
+def test_intervals_of_one_reply_share_nothing_they_should_not() -> None:
+    # Equal as dictionary keys (True == 1), different as values: each keeps its own reading.
+    first, second, third = parse_prices(
+        [
+            interval(tariffInformation={"block": 1, "demandWindow": 1}),
+            interval(tariffInformation={"block": True, "demandWindow": True}),
+            interval(tariffInformation={"block": [1], "period": "peak"}),
+        ]
+    )
+
+    assert first.tariff_information == TariffInformation(block=1)
+    assert second.tariff_information == TariffInformation(demand_window=True)
+    assert third.tariff_information == TariffInformation(period="peak")
+
+
+def test_channels_share_their_timestamps_and_tariff_context() -> None:
+    general, feed_in = parse_prices(
+        [
+            interval(tariffInformation={"period": "peak"}),
+            interval(channelType="feedIn", tariffInformation={"period": "peak"}),
+        ]
+    )
+
+    assert general.start_time == feed_in.start_time == datetime(2024, 9, 4, 14, 30, 1, tzinfo=UTC)
+    assert general.tariff_information == feed_in.tariff_information == TariffInformation(period="peak")
+
+
+def test_prices_reply_that_is_not_a_list_is_invalid() -> None:
+    with pytest.raises(InvalidResponseError, match="not a list"):
+        parse_prices({"data": []})

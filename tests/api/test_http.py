@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+import json
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -13,6 +14,7 @@ from custom_components.tesla_amber_sync.api import USER_AGENT
 from custom_components.tesla_amber_sync.api._http import (
     DEFAULT_TIMEOUT,
     HttpTransport,
+    decode_json,
     parse_retry_after,
     upstream_message,
 )
@@ -218,6 +220,23 @@ async def test_connection_errors_are_unavailable(
 
     assert_token_hidden(caught.value)
     assert caught.value.__cause__ is error
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'[{"perKwh": 20.5, "type": "ActualInterval"}, null, 1e400]',
+        b'{"price": NaN, "big": 123456789012345678901234567890}',
+        b'["\\ud800"]',
+        b"  ",
+    ],
+)
+def test_json_decodes_as_the_standard_library_does(body: bytes) -> None:
+    # orjson does most of the work, but what it refuses the standard library still gets to read.
+    expected = json.loads(body) if body.strip() else None
+    decoded = decode_json(body)
+
+    assert json.dumps(decoded) == json.dumps(expected)
 
 
 @pytest.mark.parametrize("body", [b"{not json", b"\xff\xfe\x00", b"<html></html>"])

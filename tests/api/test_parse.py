@@ -34,6 +34,7 @@ from custom_components.tesla_amber_sync.api.models import ChannelType
         (None, None),
         (float("nan"), None),
         ("inf", None),
+        (10**400, None),
         ([1], None),
     ],
 )

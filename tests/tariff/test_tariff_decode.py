@@ -8,12 +8,16 @@ import json
 from pathlib import Path
 from typing import Any
 
+from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
 
 from custom_components.tesla_amber_sync.tariff import (
     SLOTS_PER_DAY,
     DailyCharge,
+    PeriodWindow,
+    Season,
     TariffDecodeError,
+    day_tariff_of,
     decode_tariff,
 )
 
@@ -275,3 +279,75 @@ def test_missing_top_level_parts_raise() -> None:
         decode_tariff({"seasons": {}})
     with pytest.raises(TariffDecodeError, match=r"sell_tariff\.energy_charges is missing"):
         decode_tariff({"seasons": {}, "energy_charges": {}, "sell_tariff": {}})
+
+
+# Reading the same tariff again, as every sync does with the Powerwall's copy
+
+
+def test_equal_content_decodes_to_the_same_schedule_and_day() -> None:
+    first = decode_tariff(two_season())
+    again = decode_tariff(two_season())
+    assert again is first
+    assert again.day_tariff(date(2026, 7, 1)) is first.day_tariff(date(2026, 7, 1))
+    changed = two_season()
+    changed["energy_charges"]["Cool"]["rates"]["EVENING"] = 0.99
+    assert decode_tariff(changed).rates_at(datetime(2026, 7, 1, 18)).buy == 0.99  # type: ignore[union-attr]
+
+
+def test_content_equal_only_by_python_equality_is_decoded_on_its_own() -> None:
+    # true == 1 in Python, but a boolean hour is no hour.
+    hour_one = one_season({"A": {"periods": [{"fromHour": 1}]}}, {"A": 0.2})
+    hour_true = one_season({"A": {"periods": [{"fromHour": True}]}}, {"A": 0.2})
+    assert hour_one == hour_true
+    assert decode_tariff(hour_one).rates_at(datetime(2026, 6, 1, 1)) is not None
+    with pytest.raises(TariffDecodeError, match="fromHour is True"):
+        decode_tariff(hour_true)
+
+
+def test_a_decoded_schedule_cannot_be_changed_by_one_of_its_readers() -> None:
+    schedule = decode_tariff(two_season())
+    with pytest.raises(TypeError):
+        schedule.buy.energy_rates["Cool", "EVENING"] = 0.0  # type: ignore[index]
+
+
+def test_sell_seasons_written_out_like_the_buy_seasons_are_read_once() -> None:
+    content = two_season()
+    content["sell_tariff"]["seasons"] = copy.deepcopy(content["seasons"])
+    schedule = decode_tariff(content)
+    assert schedule.sell is not None
+    assert schedule.sell.seasons is schedule.buy.seasons
+
+
+@pytest.mark.parametrize("content", [None, [], "tariff", {"seasons": {}}])
+def test_day_tariff_of_unreadable_content_is_none(content: object) -> None:
+    assert day_tariff_of(content, date(2026, 7, 1)) is None
+
+
+def test_day_tariff_of_a_tariff_with_holes_is_none_and_of_a_whole_one_its_rates() -> None:
+    content = two_season()
+    assert day_tariff_of(content, date(2026, 7, 1)) == decode_tariff(content).day_tariff(date(2026, 7, 1))
+    content["seasons"]["Cool"]["toMonth"] = 8
+    content["seasons"]["Cool"]["toDay"] = 30
+    assert day_tariff_of(content, date(2026, 8, 31)) is None
+
+
+@st.composite
+def windows(draw: st.DrawFn) -> list[PeriodWindow]:
+    result = []
+    for position in range(draw(st.integers(0, 12))):
+        start = draw(st.integers(0, 7 * 1440 - 1))
+        result.append(
+            PeriodWindow(period=f"P{position}", start=start, end=start + draw(st.integers(1, 1440)))
+        )
+    return result
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(windows(), st.lists(st.integers(0, 7 * 1440 - 1), max_size=20))
+def test_a_season_finds_the_first_window_in_content_order(
+    found: list[PeriodWindow], minutes: list[int]
+) -> None:
+    season = Season(name="S", from_month=1, from_day=1, to_month=12, to_day=31, windows=tuple(found))
+    for minute in minutes:
+        first = next((window.period for window in found if window.contains(minute)), None)
+        assert season.period_at(minute) == first

@@ -1,7 +1,7 @@
 """Daylight-saving days in every Australian zone: 25-hour April days and 23-hour October days.
 
 Every build here is also checked slot by slot against an independent implementation of the rules
-(`oracle.py`).
+(`oracle.py`). The Chatham Islands, whose clock change splits a slot, close the file.
 """
 
 from __future__ import annotations
@@ -57,11 +57,13 @@ def feed_in_of(moment: datetime) -> float:
 
 def change_instant(day: date, zone: ZoneInfo) -> datetime:
     """Return the instant the clocks change on `day` (found by walking the day in UTC)."""
-    moment = datetime.combine(day, slot_start(0), tzinfo=zone).astimezone(UTC)
-    offset = moment.astimezone(zone).utcoffset()
-    while moment.astimezone(zone).utcoffset() == offset:
-        moment += timedelta(minutes=1)
-    return moment
+    start = datetime.combine(day, slot_start(0), tzinfo=zone).astimezone(UTC)
+    offset = start.astimezone(zone).utcoffset()
+    for minute in range(1, 25 * 60):
+        moment = start + timedelta(minutes=minute)
+        if moment.astimezone(zone).utcoffset() != offset:
+            return moment
+    raise AssertionError(f"the clocks do not change on {day} in {zone}")
 
 
 def local_midnight(day: date, zone: ZoneInfo) -> datetime:
@@ -213,6 +215,23 @@ def test_october_skipped_slots_fall_back_to_the_day_before_without_tomorrows_dat
     oracle.assert_matches(build, data, now, zone)
 
 
+@pytest.mark.parametrize("zone_name", DST_ZONES)
+def test_the_evening_before_the_skip_falls_back_to_today(zone_name: str) -> None:
+    zone = ZoneInfo(zone_name)
+    now = datetime.combine(OCTOBER - ONE_DAY, slot_start(40), tzinfo=zone)
+    # A day of history and Amber's 25 hours ahead: the day after tomorrow's 02:00 is out of reach.
+    data = prices(local_midnight(OCTOBER - 2 * ONE_DAY, zone), now, 30, kind=IntervalType.ACTUAL)
+    data += prices(now, now.astimezone(UTC) + timedelta(hours=25), 30)
+    build = build_rolling_tariff(data, now=now, time_zone=zone_name)
+    for index in skipped_today(OCTOBER, zone):
+        slot = build.slots[index]
+        # Tomorrow has no such time: the slot next occurs the day after, and falls back to today's.
+        assert slot.start.date() == OCTOBER + ONE_DAY
+        assert slot.buy_origin is PriceOrigin.PREVIOUS_DAY
+    assert build.complete, build.problem
+    oracle.assert_matches(build, data, now, zone)
+
+
 # A spike fallback takes the median of the whole day's priced slots.
 
 
@@ -265,4 +284,19 @@ def test_spike_fallback_takes_the_median_of_the_whole_day(zone_name: str, day: d
     assert spiked.sell == pytest.approx(statistics.median(sell))
     assert spiked.buy is not None
     assert spiked.buy > 2 * horizon_only
+    oracle.assert_matches(build, data, now, zone)
+
+
+@pytest.mark.parametrize("minutes", MINUTES)
+@pytest.mark.parametrize(
+    "offset", [timedelta(minutes=-20), timedelta(minutes=1), timedelta(minutes=20), timedelta(hours=5)]
+)
+def test_a_zone_whose_clock_change_splits_a_slot_matches_the_oracle(minutes: int, offset: timedelta) -> None:
+    # The Chatham Islands skip 02:45 to 03:45: 03:00 never happens, 03:30 happens from 03:45 only.
+    zone = ZoneInfo("Pacific/Chatham")
+    day = date(2026, 9, 27)
+    now = change_instant(day, zone) + offset
+    data = full_data(day, zone, minutes)
+    build = build_rolling_tariff(data, now=now, time_zone=zone)
+    assert build.complete, build.problem
     oracle.assert_matches(build, data, now, zone)

@@ -38,6 +38,9 @@ ZONES = [
     "Australia/Brisbane",
     "Australia/Perth",
     "Australia/Darwin",
+    # Clock changes at midnight (Santiago) and splitting a slot (Chatham, 02:45 to 03:45).
+    "America/Santiago",
+    "Pacific/Chatham",
 ]
 # The plugin's autouse fixtures are function-scoped but hold no state these tests use.
 PROPERTY = settings(
@@ -66,13 +69,15 @@ def day_tariffs(draw: st.DrawFn) -> DayTariff:
 def amber_data(draw: st.DrawFn) -> tuple[list[PriceInterval], datetime, str]:
     zone_name = draw(st.sampled_from(ZONES))
     zone = ZoneInfo(zone_name)
-    # Around the DST changes of 2026 as well as ordinary days.
+    # Around the clock changes of 2026 (Australia, Chile, the Chatham Islands) as well as ordinary days.
     base = draw(
         st.sampled_from(
             [
                 datetime(2026, 4, 4, tzinfo=UTC),
                 datetime(2026, 10, 3, tzinfo=UTC),
                 datetime(2026, 7, 1, tzinfo=UTC),
+                datetime(2026, 9, 5, tzinfo=UTC),
+                datetime(2026, 9, 26, tzinfo=UTC),
             ]
         )
     )

@@ -29,6 +29,8 @@ AUTUMN = date(2026, 4, 5)
         ("Australia/Eucla", SPRING, set()),
         # Chile moves from midnight: the day's first hour never happens.
         ("America/Santiago", date(2026, 9, 6), {0, 1}),
+        # The Chatham Islands skip 02:45 to 03:45: 03:00 never happens, 03:30 does from 03:45.
+        ("Pacific/Chatham", date(2026, 9, 27), {6}),
     ],
 )
 def test_skipped_slots(zone_name: str, day: date, skipped: set[int]) -> None:

@@ -17,10 +17,17 @@ NEM_TIME_ZONE: Final = timezone(timedelta(hours=10), "NEM")
 
 def as_float(value: object) -> float | None:
     """Return a finite float from a JSON number or numeric string, else None (booleans are not numbers)."""
+    if type(value) is float:
+        # The usual case, first: JSON decoders make plain floats.
+        return value if math.isfinite(value) else None
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:
+            # An integer past the float range (the standard library decodes any length).
+            return None
     elif isinstance(value, str):
         try:
             number = float(value)
@@ -64,6 +71,11 @@ def as_dict(value: object) -> dict[str, Any] | None:
 def as_list(value: object) -> list[Any]:
     """Return a JSON array, or an empty list for null or anything else."""
     return value if isinstance(value, list) else []
+
+
+def members_by_value[E: StrEnum](enum_type: type[E]) -> dict[object, E]:
+    """Return the members of a string enum by value: `parse_enum` as a dictionary, for reading many values."""
+    return {member.value: member for member in enum_type}
 
 
 def parse_enum[E: StrEnum](enum_type: type[E], value: object, fallback: E) -> E:

@@ -2,38 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 import logging
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 from urllib.parse import quote
 
 from ._http import DEFAULT_TIMEOUT, HttpTransport
-from ._parse import (
-    NEM_TIME_ZONE,
-    as_bool,
-    as_dict,
-    as_float,
-    as_int,
-    as_list,
-    as_str,
-    parse_date,
-    parse_datetime,
-    parse_enum,
-)
+from ._parse import as_dict, as_float, as_int, as_list, as_str, parse_date, parse_enum
 from .errors import InvalidResponseError
-from .models import (
-    AdvancedPrice,
-    AmberChannel,
-    AmberSite,
-    ChannelType,
-    IntervalType,
-    PriceDescriptor,
-    PriceInterval,
-    RateLimitInfo,
-    SiteStatus,
-    SpikeStatus,
-    TariffInformation,
-)
+from .models import AmberChannel, AmberSite, ChannelType, RateLimitInfo, SiteStatus
+from .prices import PriceIntervals, parse_prices
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -96,7 +73,7 @@ class AmberClient:
         previous: int = 0,
         next: int = 0,  # noqa: A002 - named after Amber's query parameter; the public contract uses it
         resolution: int | None = None,
-    ) -> tuple[PriceInterval, ...]:
+    ) -> PriceIntervals:
         """Return the current interval of every channel, plus `previous` actual and `next` forecast ones.
 
         Malformed intervals (no price or no usable time) are skipped so one bad row never hides the rest.
@@ -117,16 +94,7 @@ class AmberClient:
         payload = await self._http.get_json(
             f"/sites/{quote(site_id, safe='')}/prices/current", params=params or None
         )
-        if not isinstance(payload, list):
-            raise InvalidResponseError("Amber prices reply is not a list")
-        intervals: list[PriceInterval] = []
-        for item in payload:
-            interval = parse_price_interval(item)
-            if interval is None:
-                _LOGGER.debug("Skipping a malformed Amber interval: %r", item)
-                continue
-            intervals.append(interval)
-        return tuple(intervals)
+        return parse_prices(payload)
 
     def _record_rate_limit(self, headers: Mapping[str, str]) -> None:
         limit = headers.get("RateLimit-Limit")
@@ -170,88 +138,4 @@ def _parse_site(item: object) -> AmberSite | None:
         interval_length=as_int(data.get("intervalLength")) or _DEFAULT_INTERVAL_LENGTH,
         active_from=parse_date(data.get("activeFrom")),
         closed_on=parse_date(data.get("closedOn")),
-    )
-
-
-def parse_price_interval(item: object) -> PriceInterval | None:
-    """Parse one Amber interval, or return None when it lacks a price or a usable time.
-
-    Times come back in UTC. `startTime` falls back to `nemTime` (the END of the interval, NEM time) minus
-    `duration`; `endTime` falls back to start plus duration; duration falls back to end minus start.
-    """
-    data = as_dict(item)
-    if data is None:
-        return None
-    per_kwh = as_float(data.get("perKwh"))
-    if per_kwh is None:
-        return None
-    start, end, duration = _interval_times(data)
-    if start is None or end is None or duration is None:
-        return None
-    range_data = as_dict(data.get("range")) or {}
-    return PriceInterval(
-        type=parse_enum(IntervalType, data.get("type"), IntervalType.UNKNOWN),
-        channel_type=parse_enum(ChannelType, data.get("channelType"), ChannelType.UNKNOWN),
-        start_time=start,
-        end_time=end,
-        duration_minutes=duration,
-        per_kwh=per_kwh,
-        spot_per_kwh=as_float(data.get("spotPerKwh")),
-        renewables=as_float(data.get("renewables")),
-        descriptor=parse_enum(PriceDescriptor, data.get("descriptor"), PriceDescriptor.UNKNOWN),
-        spike_status=parse_enum(SpikeStatus, data.get("spikeStatus"), SpikeStatus.UNKNOWN),
-        estimate=as_bool(data.get("estimate")),
-        advanced_price=_parse_advanced_price(data.get("advancedPrice")),
-        tariff_information=_parse_tariff_information(data.get("tariffInformation")),
-        range_min=as_float(range_data.get("min")),
-        range_max=as_float(range_data.get("max")),
-    )
-
-
-def _interval_times(data: Mapping[str, Any]) -> tuple[datetime | None, datetime | None, int | None]:
-    start = parse_datetime(data.get("startTime"), naive_zone=UTC)
-    end = parse_datetime(data.get("endTime"), naive_zone=UTC)
-    duration = as_int(data.get("duration"))
-    if duration is None and start is not None and end is not None:
-        # Real start times sit one second past the boundary (xx:00:01), hence the rounding.
-        duration = round((end - start).total_seconds() / 60)
-    if duration is None or duration <= 0:
-        return None, None, None
-    length = timedelta(minutes=duration)
-    if start is None:
-        nem_end = parse_datetime(data.get("nemTime"), naive_zone=NEM_TIME_ZONE)
-        if nem_end is None:
-            return None, None, None
-        start = nem_end - length
-    if end is None:
-        end = start + length
-    return start.astimezone(UTC), end.astimezone(UTC), duration
-
-
-def _parse_advanced_price(value: object) -> AdvancedPrice | None:
-    data = as_dict(value)
-    if data is None:
-        return None
-    predicted = as_float(data.get("predicted"))
-    if predicted is None:
-        return None
-    low = as_float(data.get("low"))
-    high = as_float(data.get("high"))
-    # A band missing one edge still has a usable prediction; collapse the edge onto it.
-    return AdvancedPrice(
-        low=predicted if low is None else low,
-        predicted=predicted,
-        high=predicted if high is None else high,
-    )
-
-
-def _parse_tariff_information(value: object) -> TariffInformation | None:
-    data = as_dict(value)
-    if data is None:
-        return None
-    return TariffInformation(
-        period=as_str(data.get("period")),
-        season=as_str(data.get("season")),
-        block=as_int(data.get("block")),
-        demand_window=as_bool(data.get("demandWindow")),
     )

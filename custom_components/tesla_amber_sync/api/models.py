@@ -7,11 +7,9 @@ every conversion happens in exactly one place downstream. Timestamps are timezon
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from datetime import date, datetime
+from typing import Any, NamedTuple
 
 
 class ChannelType(StrEnum):
@@ -86,9 +84,11 @@ class AmberSite:
     closed_on: date | None = None
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class AdvancedPrice:
-    """Amber's forecast band in c/kWh (billing sign)."""
+class AdvancedPrice(NamedTuple):
+    """Amber's forecast band in c/kWh (billing sign).
+
+    A tuple, like `PricePoint`: every forecast interval of every reply has one.
+    """
 
     low: float
     predicted: float
@@ -129,6 +129,27 @@ class PriceInterval:
     tariff_information: TariffInformation | None = None
     range_min: float | None = None
     range_max: float | None = None
+
+    @property
+    def is_spike(self) -> bool:
+        """Whether Amber flags the interval as a price spike (by its spike status or its descriptor)."""
+        return self.spike_status is SpikeStatus.SPIKE or self.descriptor is PriceDescriptor.SPIKE
+
+
+class PricePoint(NamedTuple):
+    """The fields of one Amber interval that price a tariff slot, read the same way as in `PriceInterval`.
+
+    A tuple rather than a frozen dataclass: one is made for every interval the tariff reads (hundreds for a
+    5-minute site, every refresh), and a tuple is several times quicker to make.
+    """
+
+    type: IntervalType
+    channel_type: ChannelType
+    start_time: datetime
+    duration_minutes: int
+    per_kwh: float
+    is_spike: bool
+    advanced_price: AdvancedPrice | None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -24,6 +24,7 @@ from .decode import (
     TariffDecodeError,
     TariffSchedule,
     TariffSide,
+    day_tariff_of,
     decode_tariff,
 )
 from .encode import encode_tariff
@@ -68,6 +69,7 @@ __all__ = [
     "TariffSide",
     "apply_tesla_rules",
     "build_rolling_tariff",
+    "day_tariff_of",
     "decode_tariff",
     "encode_tariff",
     "rates_match",

@@ -10,29 +10,31 @@ battery charge at peak.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from enum import StrEnum
+from datetime import UTC, date, datetime, timedelta
+from enum import Enum, StrEnum, auto
 import math
+from operator import attrgetter
 import statistics
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NamedTuple, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
 from custom_components.tesla_amber_sync.api.models import (
+    AdvancedPrice,
     ChannelType,
     IntervalType,
-    PriceDescriptor,
     PriceInterval,
-    SpikeStatus,
+    PricePoint,
 )
 
-from .model import SLOTS_PER_DAY, DayTariff, SlotPrice, slot_index, slot_name, slot_start
+from .model import SLOT_NAMES, SLOTS_PER_DAY, DayTariff, SlotPrice, slot_index, slot_start
 from .prices import owner_dollars_per_kwh
 from .rules import apply_tesla_rules
 from .wall_clock import next_occurrence, previous_occurrence
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Iterable
 
 _ONE_DAY: Final = timedelta(days=1)
 
@@ -89,6 +91,13 @@ class MissingReason(StrEnum):
 
 
 _AMBER_CHANNEL: Final = {TariffChannel.BUY: ChannelType.GENERAL, TariffChannel.SELL: ChannelType.FEED_IN}
+
+# The number of Amber's forecast band that each choice reads.
+_FORECAST_BAND: Final[dict[ForecastPrice, Callable[[AdvancedPrice], float]]] = {
+    ForecastPrice.PREDICTED: attrgetter("predicted"),
+    ForecastPrice.LOW: attrgetter("low"),
+    ForecastPrice.HIGH: attrgetter("high"),
+}
 
 _FALLBACK_ORIGINS: Final = frozenset({PriceOrigin.PREVIOUS_DAY, PriceOrigin.SPIKE_MEDIAN})
 
@@ -165,8 +174,36 @@ class TariffBuild:
         return sum(slot.source is SlotSource.FALLBACK for slot in self.slots)
 
 
-@dataclass(frozen=True, slots=True)
-class _SlotData:
+class _Priced(Protocol):
+    """What the tariff reads of an Amber interval: a `PriceInterval` and a `PricePoint` both have it."""
+
+    @property
+    def type(self) -> IntervalType: ...
+    @property
+    def channel_type(self) -> ChannelType: ...
+    @property
+    def start_time(self) -> datetime: ...
+    @property
+    def duration_minutes(self) -> int: ...
+    @property
+    def per_kwh(self) -> float: ...
+    @property
+    def is_spike(self) -> bool: ...
+    @property
+    def advanced_price(self) -> AdvancedPrice | None: ...
+
+
+@runtime_checkable
+class _PricePointSource(Protocol):
+    """A parsed reply (`api.prices.PriceIntervals`) that can hand out the pricing fields of one interval."""
+
+    @property
+    def starts(self) -> Sequence[datetime]: ...
+
+    def point(self, index: int) -> PricePoint: ...
+
+
+class _SlotData(NamedTuple):
     """The duration-weighted price of the intervals inside one local half-hour of one channel."""
 
     price: float
@@ -174,28 +211,12 @@ class _SlotData:
 
 
 # One interval of a slot, with its start as a POSIX timestamp (read once per distinct start).
-type _Candidate = tuple[float, PriceInterval]
+type _Candidate = tuple[float, _Priced]
 type _SlotKey = tuple[TariffChannel, date, int]
-# Where an instant falls: the local date, the slot, and the instant as a POSIX timestamp.
-type _Place = tuple[date, int, float]
 
 
-def _interval_price(interval: PriceInterval, forecast_price: ForecastPrice) -> float:
-    """Return the c/kWh number (Amber billing sign) that prices `interval`."""
-    advanced = interval.advanced_price
-    if interval.type is IntervalType.FORECAST and advanced is not None:
-        match forecast_price:
-            case ForecastPrice.PREDICTED:
-                return advanced.predicted
-            case ForecastPrice.LOW:
-                return advanced.low
-            case ForecastPrice.HIGH:
-                return advanced.high
-    return interval.per_kwh
-
-
-def _is_spike(interval: PriceInterval) -> bool:
-    return interval.spike_status is SpikeStatus.SPIKE or interval.descriptor is PriceDescriptor.SPIKE
+class _SlotDataOf(Protocol):
+    def __call__(self, key: _SlotKey, *, occurrence: bool) -> _SlotData | None: ...
 
 
 def _authority_order(candidate: _Candidate) -> tuple[int, int, float]:
@@ -203,44 +224,65 @@ def _authority_order(candidate: _Candidate) -> tuple[int, int, float]:
     return _AUTHORITY[interval.type], interval.duration_minutes, start
 
 
-def _in_order_without_overlap(candidates: list[_Candidate]) -> bool:
-    """Return whether each candidate starts at or after the end of the one before it (Amber's usual data)."""
-    previous_end = -math.inf
-    for start, interval in candidates:
-        if start < previous_end:
-            return False
-        previous_end = start + interval.duration_minutes * 60
-    return True
-
-
 def _slot_data(
     candidates: list[_Candidate], forecast_price: ForecastPrice, channel: ChannelType
 ) -> _SlotData | None:
     """Return the duration-weighted mean price ($/kWh, owner's sign) of one slot's intervals.
 
-    Overlapping intervals are resolved by authority rather than averaged.
+    A forecast interval is priced by `forecast_price` (from `advancedPrice` when it has one), any other
+    by `perKwh`. Overlapping intervals are resolved by authority rather than averaged.
     """
-    # Without overlaps every interval counts, so the authority order (and its sort) only matters with them.
-    overlapping = not _in_order_without_overlap(candidates)
-    if overlapping:
-        candidates = sorted(candidates, key=_authority_order)
+    band = _FORECAST_BAND.get(forecast_price)
+    weighted: list[float] = []
+    minutes = 0
+    spike = False
+    previous_end = -math.inf
+    for start, interval in candidates:
+        if start < previous_end:
+            # Amber's intervals come in order without overlaps; any other data is resolved by authority.
+            return _overlapping_slot_data(candidates, band, channel)
+        previous_end = start + interval.duration_minutes * 60
+        cents = _cents(interval, band)
+        if not math.isfinite(cents):
+            # A NaN or infinite price is no price; let other data (or the fallback) price the time.
+            continue
+        weighted.append(cents * interval.duration_minutes)
+        minutes += interval.duration_minutes
+        spike = spike or interval.is_spike
+    return _mean(weighted, minutes, spike, channel)
+
+
+def _overlapping_slot_data(
+    candidates: list[_Candidate], band: Callable[[AdvancedPrice], float] | None, channel: ChannelType
+) -> _SlotData | None:
+    """Return `_slot_data` of intervals that overlap: the most settled one prices each stretch of time."""
     taken: list[tuple[float, float]] = []
     weighted: list[float] = []
     minutes = 0
     spike = False
-    for start, interval in candidates:
-        cents = _interval_price(interval, forecast_price)
+    for start, interval in sorted(candidates, key=_authority_order):
+        cents = _cents(interval, band)
         if not math.isfinite(cents):
-            # A NaN or infinite price is no price; let other data (or the fallback) price the time.
             continue
-        if overlapping:
-            end = start + interval.duration_minutes * 60
-            if any(start < other_end and other_start < end for other_start, other_end in taken):
-                continue
-            taken.append((start, end))
+        end = start + interval.duration_minutes * 60
+        if any(start < other_end and other_start < end for other_start, other_end in taken):
+            continue
+        taken.append((start, end))
         weighted.append(cents * interval.duration_minutes)
         minutes += interval.duration_minutes
-        spike = spike or _is_spike(interval)
+        spike = spike or interval.is_spike
+    return _mean(weighted, minutes, spike, channel)
+
+
+def _cents(interval: _Priced, band: Callable[[AdvancedPrice], float] | None) -> float:
+    """Return the c/kWh number (Amber billing sign) that prices `interval`."""
+    advanced = interval.advanced_price
+    if band is not None and advanced is not None and interval.type is IntervalType.FORECAST:
+        return band(advanced)
+    return interval.per_kwh
+
+
+def _mean(weighted: list[float], minutes: int, spike: bool, channel: ChannelType) -> _SlotData | None:
     if not minutes:
         return None
     # fsum: the mean does not depend on the order the intervals came in, and cannot overflow midway.
@@ -252,45 +294,85 @@ def _slot_data(
     return _SlotData(price=mean, spike=spike) if math.isfinite(mean) else None
 
 
-def _place(start: datetime, zone: ZoneInfo, dates: frozenset[date]) -> _Place | None:
-    local_start = start.astimezone(zone)
-    day = local_start.date()
-    if day not in dates:
-        return None
-    return day, slot_index(local_start.time()), start.timestamp()
+class _Unplaced(Enum):
+    UNPLACED = auto()
 
 
-def _group_by_slot(
-    intervals: Iterable[PriceInterval],
-    zone: ZoneInfo,
-    dates: frozenset[date],
-    *,
-    has_feed_in: bool,
-) -> dict[_SlotKey, list[_Candidate]]:
-    """Group usable intervals by channel and the local (date, slot) holding their start instant."""
-    channels = {ChannelType.GENERAL: TariffChannel.BUY}
-    if has_feed_in:
-        channels[ChannelType.FEED_IN] = TariffChannel.SELL
-    groups: dict[_SlotKey, list[_Candidate]] = {}
-    # The channels share their start instants: convert each one to the site's wall clock once.
-    places: dict[datetime, _Place | None] = {}
-    for interval in intervals:
-        channel = channels.get(interval.channel_type)
-        if channel is None or interval.duration_minutes <= 0:
-            continue
-        start = interval.start_time
-        if start in places:
-            place = places[start]
-        else:
-            place = places[start] = _place(start, zone, dates)
-        if place is not None:
-            day, index, timestamp = place
-            groups.setdefault((channel, day, index), []).append((timestamp, interval))
-    return groups
+class _SlotGroups:
+    """Amber's intervals grouped by channel and the local (date, slot) holding their start instant.
+
+    Every slot's next occurrence starts at or after the current slot, so the intervals before it (a day
+    of history, in a normal reply) are only grouped when some slot needs its fallback.
+    """
+
+    def __init__(
+        self,
+        starts: Sequence[datetime],
+        interval_at: Callable[[int], _Priced],
+        zone: ZoneInfo,
+        dates: frozenset[date],
+        *,
+        since: datetime,
+        has_feed_in: bool,
+    ) -> None:
+        self._starts = starts
+        self._interval_at = interval_at
+        self._zone = zone
+        self._dates = dates
+        self._since = since
+        self._channels = {ChannelType.GENERAL: TariffChannel.BUY}
+        if has_feed_in:
+            self._channels[ChannelType.FEED_IN] = TariffChannel.SELL
+        self._groups: dict[_SlotKey, list[_Candidate]] = {}
+        # Every channel repeats the same start instants: each is placed on the site's wall clock once,
+        # keeping its timestamp and its slot's lists (one per channel) for the next interval starting then.
+        self._places: dict[datetime, tuple[float, dict[TariffChannel, list[_Candidate]]] | None] = {}
+        self._slots: dict[tuple[date, int], dict[TariffChannel, list[_Candidate]]] = {}
+        self._add(later=True)
+        self._complete = False
+
+    def candidates(self, key: _SlotKey, *, occurrence: bool) -> list[_Candidate]:
+        """Return the intervals of one channel's local slot; an occurrence's need only the later ones."""
+        if not occurrence and not self._complete:
+            self._add(later=False)
+            self._complete = True
+        return self._groups.get(key, [])
+
+    def _add(self, *, later: bool) -> None:
+        """Group the intervals starting at or after the current slot (`later`), or those before it."""
+        channels = self._channels
+        places = self._places
+        since = self._since
+        interval_at = self._interval_at
+        for index, start in enumerate(self._starts):
+            if (start >= since) is not later:
+                continue
+            interval = interval_at(index)
+            channel = channels.get(interval.channel_type)
+            if channel is None or interval.duration_minutes <= 0:
+                continue
+            place = places.get(start, _Unplaced.UNPLACED)
+            if place is _Unplaced.UNPLACED:
+                place = places[start] = self._place(start)
+            if place is not None:
+                timestamp, slot_groups = place
+                slot_groups[channel].append((timestamp, interval))
+
+    def _place(self, start: datetime) -> tuple[float, dict[TariffChannel, list[_Candidate]]] | None:
+        local_start = start.astimezone(self._zone)
+        day = local_start.date()
+        if day not in self._dates:
+            return None
+        key = (day, slot_index(local_start.time()))
+        slot_groups = self._slots.get(key)
+        if slot_groups is None:
+            slot_groups = self._slots[key] = {channel: [] for channel in self._channels.values()}
+            for channel, candidates in slot_groups.items():
+                self._groups[channel, *key] = candidates
+        return start.timestamp(), slot_groups
 
 
-@dataclass(frozen=True, slots=True)
-class _ChannelPrice:
+class _ChannelPrice(NamedTuple):
     price: float | None
     origin: PriceOrigin | None
     reason: MissingReason | None = None
@@ -305,16 +387,16 @@ class _SlotDates:
 
 
 def _fill_channel(
-    channel: TariffChannel, data_of: Callable[[_SlotKey], _SlotData | None], dates: list[_SlotDates]
+    channel: TariffChannel, data_of: _SlotDataOf, dates: list[_SlotDates]
 ) -> list[_ChannelPrice]:
     """Price every slot of one channel: data for its next occurrence, else the fallback rule."""
     prices: list[_ChannelPrice | None] = []
     for index, slot_dates in enumerate(dates):
-        own = data_of((channel, slot_dates.occurrence, index))
+        own = data_of((channel, slot_dates.occurrence, index), occurrence=True)
         if own is not None:
             prices.append(_ChannelPrice(own.price, PriceOrigin.DATA))
             continue
-        previous = data_of((channel, slot_dates.previous, index))
+        previous = data_of((channel, slot_dates.previous, index), occurrence=False)
         if previous is None:
             prices.append(_ChannelPrice(None, None, MissingReason.NO_DATA))
         elif not previous.spike:
@@ -373,12 +455,24 @@ def build_rolling_tariff(
     current = slot_index(local_now.time())
     slot_dates = _slot_dates(zone, today, current)
     window = frozenset(d for pair in slot_dates for d in (pair.occurrence, pair.previous))
-    groups = _group_by_slot(intervals, zone, window, has_feed_in=has_feed_in)
+    starts: Sequence[datetime]
+    interval_at: Callable[[int], _Priced]
+    if isinstance(intervals, _PricePointSource):
+        # A parsed reply's price points are all the tariff reads: its intervals need not be made in full.
+        starts, interval_at = intervals.starts, intervals.point
+    else:
+        listed = intervals if isinstance(intervals, Sequence) else tuple(intervals)
+        starts, interval_at = [interval.start_time for interval in listed], listed.__getitem__
+    # No earlier than the current slot's first instant: on a 25-hour day its first pass, and when a clock
+    # change skips the slot's first minutes, the instant the later of the two offsets gives its start.
+    current_start = datetime.combine(today, slot_start(current), tzinfo=zone)
+    since = min(current_start.astimezone(UTC), current_start.replace(fold=1).astimezone(UTC))
+    groups = _SlotGroups(starts, interval_at, zone, window, since=since, has_feed_in=has_feed_in)
 
-    def data_of(key: _SlotKey) -> _SlotData | None:
+    def data_of(key: _SlotKey, *, occurrence: bool) -> _SlotData | None:
         # Only the slots the tariff asks about are priced: a day of history behind a full forecast is not.
-        candidates = groups.get(key)
-        return None if candidates is None else _slot_data(candidates, forecast_price, _AMBER_CHANNEL[key[0]])
+        candidates = groups.candidates(key, occurrence=occurrence)
+        return _slot_data(candidates, forecast_price, _AMBER_CHANNEL[key[0]]) if candidates else None
 
     buy = _fill_channel(TariffChannel.BUY, data_of, slot_dates)
     if has_feed_in:
@@ -391,7 +485,7 @@ def build_rolling_tariff(
     for index in range(SLOTS_PER_DAY):
         # Wall-clock start on the occurrence's date; on a 25-hour day this is the first of the two.
         start = datetime.combine(slot_dates[index].occurrence, slot_start(index), tzinfo=zone)
-        name = slot_name(index)
+        name = SLOT_NAMES[index]
         slots.append(
             BuiltSlot(
                 index=index,

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 import math
+from types import MappingProxyType
 from typing import Final
 
 from .content import ALL, LAST_DAY_OF_WEEK, TESLA_DAYS_OF_WEEK
 from .model import MINUTES_PER_DAY, SLOTS_PER_DAY, DailyCharge, DayTariff, SlotPrice, slot_start
 
 _MINUTES_PER_WEEK: Final = 7 * MINUTES_PER_DAY
+# Decoded schedules by the repr of their content, oldest first (see decode_tariff).
+_RECENTLY_DECODED: Final[dict[str, TariffSchedule]] = {}
+_RECENTLY_DECODED_SIZE: Final = 4
 
 type _Rates = Mapping[tuple[str, str], float]
 
@@ -58,6 +62,20 @@ class Season:
     to_month: int
     to_day: int
     windows: tuple[PeriodWindow, ...]
+    # For each day of the week, the windows that reach into it (content order kept): a lookup reads a
+    # seventh of them. Worked out from `windows`, so not compared.
+    _by_weekday: tuple[tuple[PeriodWindow, ...], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Sort the windows by the days of the week they reach into."""
+        days = len(TESLA_DAYS_OF_WEEK)
+        by_weekday: list[list[PeriodWindow]] = [[] for _ in range(days)]
+        for window in self.windows:
+            # Past the week's end a window reaches into the first days of the week.
+            first, last = window.start // MINUTES_PER_DAY, (window.end - 1) // MINUTES_PER_DAY
+            for weekday in sorted({day % days for day in range(first, min(last, first + days - 1) + 1)}):
+                by_weekday[weekday].append(window)
+        object.__setattr__(self, "_by_weekday", tuple(tuple(bucket) for bucket in by_weekday))
 
     def covers(self, day: date) -> bool:
         """Return whether `day` falls inside the season."""
@@ -70,7 +88,7 @@ class Season:
 
     def period_at(self, minute_of_week: int) -> str | None:
         """Return the first period (in content order) whose window covers `minute_of_week`."""
-        for window in self.windows:
+        for window in self._by_weekday[minute_of_week // MINUTES_PER_DAY % len(TESLA_DAYS_OF_WEEK)]:
             if window.contains(minute_of_week):
                 return window.period
         return None
@@ -114,6 +132,8 @@ class TariffSchedule:
     buy: TariffSide
     sell: TariffSide | None
     daily_charges: tuple[DailyCharge, ...] = ()
+    # The days already read, so that reading one again costs nothing.
+    _days: dict[date, DayTariff | None] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def rates_at(self, local_dt: datetime) -> SlotRates | None:
         """Return the rates at a wall-clock time of the site (its fields are read as given; tzinfo ignored).
@@ -151,6 +171,11 @@ class TariffSchedule:
 
         Rates are as stored: Tesla's rules are not applied, so a foreign tariff is shown as it is.
         """
+        if day not in self._days:
+            self._days[day] = self._read_day(day)
+        return self._days[day]
+
+    def _read_day(self, day: date) -> DayTariff | None:
         rates: list[SlotRates] = []
         for index in range(SLOTS_PER_DAY):
             slot_rates = self.rates_at(datetime.combine(day, slot_start(index)))
@@ -259,8 +284,8 @@ def _seasons(raw: object, where: str) -> tuple[Season, ...]:
     return tuple(seasons)
 
 
-def _charges(raw: object, where: str) -> dict[tuple[str, str], float]:
-    """Return {(season, period): rate} from an `energy_charges` or `demand_charges` block."""
+def _charges(raw: object, where: str) -> _Rates:
+    """Return {(season, period): rate} from an `energy_charges` or `demand_charges` block (read-only)."""
     rates: dict[tuple[str, str], float] = {}
     for season, raw_block in _mapping(raw, where).items():
         if season == ALL:
@@ -270,16 +295,19 @@ def _charges(raw: object, where: str) -> dict[tuple[str, str], float]:
         raw_rates = block.get("rates", block)
         for period, value in _mapping(raw_rates, f"{where}.{season}.rates").items():
             rates[season, period] = _rate(value, f"{where}.{season}.rates.{period}")
-    return rates
+    # Read-only: a decoded schedule is shared by every caller that decodes the same content.
+    return MappingProxyType(rates)
 
 
-def _side(raw: Mapping[str, object], where: str, default_seasons: tuple[Season, ...] | None) -> TariffSide:
+def _side(raw: Mapping[str, object], where: str, buy: tuple[object, tuple[Season, ...]] | None) -> TariffSide:
+    """Read one side; `buy` is the buy side's raw and read seasons, when this is the sell side."""
     if "energy_charges" not in raw:
         raise TariffDecodeError(f"{where}energy_charges is missing")
     raw_seasons = raw.get("seasons")
-    if raw_seasons is None and default_seasons is not None:
-        # A sell tariff without seasons of its own shares the buy tariff's periods.
-        seasons = default_seasons
+    # A sell tariff without seasons of its own shares the buy tariff's periods, and so does one whose
+    # seasons are written out the same (ours are): a repr tells 1 from 1.0 and true, where == does not.
+    if buy is not None and (raw_seasons is None or repr(raw_seasons) == repr(buy[0])):
+        seasons = buy[1]
     else:
         seasons = _seasons(raw_seasons, f"{where}seasons")
     return TariffSide(
@@ -315,13 +343,47 @@ def decode_tariff(content: Mapping[str, object]) -> TariffSchedule:
     Accepts every shape seen on Powerwalls: several seasons, month, hour and day-of-week wraps, `toHour 24`
     and `toMinute 60`, empty seasons, omitted default fields and a missing `sell_tariff`. Raises
     `TariffDecodeError` for content that is not a tariff or has values of the wrong type or range.
+
+    Decoding content equal to one of the last few decoded gives back the same schedule, without reading
+    it again: the Powerwall sends the same tariff back at every refresh, and a sync reads it more than
+    once. The schedule is immutable; its `day_tariff` remembers the days it has read.
     """
+    # repr, not ==, decides "equal": it tells 1 from 1.0 and true, and a tuple from a list.
+    key = repr(content)
+    schedule = _RECENTLY_DECODED.pop(key, None)
+    if schedule is None:
+        schedule = _decode(content)
+    _RECENTLY_DECODED[key] = schedule
+    while len(_RECENTLY_DECODED) > _RECENTLY_DECODED_SIZE:
+        del _RECENTLY_DECODED[next(iter(_RECENTLY_DECODED))]
+    return schedule
+
+
+def day_tariff_of(content: object, day: date) -> DayTariff | None:
+    """Return the rates a `tariff_content_v2` charges on `day`.
+
+    None when the content is missing (not an object), cannot be decoded, or leaves a slot without a rate.
+    Asking again for content equal to one recently read costs one `repr` of it (see `decode_tariff`).
+    """
+    if not isinstance(content, Mapping):
+        return None
+    try:
+        return decode_tariff(content).day_tariff(day)
+    except TariffDecodeError:
+        return None
+
+
+def _decode(content: Mapping[str, object]) -> TariffSchedule:
     content = _mapping(content, "tariff_content_v2")
     if "seasons" not in content:
         raise TariffDecodeError("seasons is missing")
     buy = _side(content, "", None)
     raw_sell = content.get("sell_tariff")
-    sell = None if raw_sell is None else _side(_mapping(raw_sell, "sell_tariff"), "sell_tariff.", buy.seasons)
+    sell = (
+        None
+        if raw_sell is None
+        else _side(_mapping(raw_sell, "sell_tariff"), "sell_tariff.", (content["seasons"], buy.seasons))
+    )
     return TariffSchedule(
         code=_text(content, "code"),
         name=_text(content, "name"),

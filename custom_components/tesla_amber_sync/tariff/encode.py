@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from .content import (
     ALL,
@@ -14,30 +14,38 @@ from .content import (
     PLACEHOLDER_DAILY_CHARGE,
     UNUSED_SEASON,
 )
-from .model import MINUTES_PER_DAY, SLOT_MINUTES, SLOTS_PER_DAY, DayTariff, slot_name
+from .model import MINUTES_PER_DAY, SLOT_MINUTES, SLOT_NAMES, SLOTS_PER_DAY, DayTariff
 from .rules import validate_tariff
+
+
+def _slot_bounds(index: int) -> tuple[int, int, int, int]:
+    start = index * SLOT_MINUTES
+    # The last slot ends at toHour 24, toMinute 0 ("next midnight"), not at 00:00.
+    end = min(start + SLOT_MINUTES, MINUTES_PER_DAY)
+    return start // 60, start % 60, end // 60, end % 60
+
+
+# (fromHour, fromMinute, toHour, toMinute) of every slot, worked out once.
+_SLOT_BOUNDS: Final = tuple(_slot_bounds(index) for index in range(SLOTS_PER_DAY))
 
 
 def _tou_periods() -> dict[str, Any]:
     """Return one period per slot, every field explicit (Tesla omits defaults; we do not rely on them)."""
-    periods: dict[str, Any] = {}
-    for index in range(SLOTS_PER_DAY):
-        start = index * SLOT_MINUTES
-        # The last slot ends at toHour 24, toMinute 0 ("next midnight"), not at 00:00.
-        end = min(start + SLOT_MINUTES, MINUTES_PER_DAY)
-        periods[slot_name(index)] = {
+    return {
+        name: {
             "periods": [
                 {
                     "fromDayOfWeek": FIRST_DAY_OF_WEEK,
                     "toDayOfWeek": LAST_DAY_OF_WEEK,
-                    "fromHour": start // 60,
-                    "fromMinute": start % 60,
-                    "toHour": end // 60,
-                    "toMinute": end % 60,
+                    "fromHour": from_hour,
+                    "fromMinute": from_minute,
+                    "toHour": to_hour,
+                    "toMinute": to_minute,
                 }
             ]
         }
-    return periods
+        for name, (from_hour, from_minute, to_hour, to_minute) in zip(SLOT_NAMES, _SLOT_BOUNDS, strict=True)
+    }
 
 
 def _seasons() -> dict[str, Any]:
@@ -57,7 +65,7 @@ def _charges(rates: tuple[float, ...]) -> dict[str, Any]:
     """Return a charges block with one rate per slot, or the empty shape Tesla accepts when none."""
     season: dict[str, Any] = {}
     if rates:
-        season = {"rates": {slot_name(index): rate for index, rate in enumerate(rates)}}
+        season = {"rates": dict(zip(SLOT_NAMES, rates, strict=True))}
     return {ALL: {"rates": {ALL: 0}}, ALL_YEAR_SEASON: season, UNUSED_SEASON: {}}
 
 

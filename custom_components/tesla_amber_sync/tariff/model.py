@@ -28,6 +28,10 @@ def slot_start(index: int) -> time:
     return time(hour, minute)
 
 
+# Every slot's name, in slot order: the encoder and the builder name all 48 on every call.
+SLOT_NAMES: Final = tuple(slot_name(index) for index in range(SLOTS_PER_DAY))
+
+
 def slot_index(wall_clock: time) -> int:
     """Return the index of the slot containing a local wall-clock time."""
     return (wall_clock.hour * 60 + wall_clock.minute) // SLOT_MINUTES
