@@ -161,20 +161,26 @@ async def test_get_price_forecast(
         DOMAIN, "get_price_forecast", {"hours": 2}, blocking=True, return_response=True
     )
     forecasts = response["forecasts"]
+    # Behaviour change (issue 10): exactly two hours from the interval in progress, on the boundary (Amber's
+    # one-second offset removed), in the site's own time.
     assert [entry["start"] for entry in forecasts] == [
-        "2026-11-21T02:00:01+00:00",
-        "2026-11-21T02:30:01+00:00",
-        "2026-11-21T03:00:01+00:00",
-        "2026-11-21T03:30:01+00:00",
-        "2026-11-21T04:00:01+00:00",
+        "2026-11-21T13:00:00+11:00",
+        "2026-11-21T13:30:00+11:00",
+        "2026-11-21T14:00:00+11:00",
+        "2026-11-21T14:30:00+11:00",
     ]
     assert forecasts[0] == {
-        "start": "2026-11-21T02:00:01+00:00",
-        "end": "2026-11-21T02:30:00+00:00",
+        "start": "2026-11-21T13:00:00+11:00",
+        "end": "2026-11-21T13:30:00+11:00",
         "price": 0.27,
         "descriptor": "neutral",
         "spike_status": "none",
     }
+    for hours in (1, 5, 24):
+        answer: Any = await hass.services.async_call(
+            DOMAIN, "get_price_forecast", {"hours": hours}, blocking=True, return_response=True
+        )
+        assert len(answer["forecasts"]) == hours * 2
     feed_in: Any = await hass.services.async_call(
         DOMAIN, "get_price_forecast", {"channel": "feed_in", "hours": 1}, blocking=True, return_response=True
     )
@@ -184,6 +190,11 @@ async def test_get_price_forecast(
             DOMAIN, "get_price_forecast", {"hours": 0}, blocking=True, return_response=True
         )
     assert invalid.value.translation_key == "invalid_hours"
+    with pytest.raises(ServiceValidationError) as invalid:
+        await hass.services.async_call(
+            DOMAIN, "get_price_forecast", {"channel": "controlled_load"}, blocking=True, return_response=True
+        )
+    assert invalid.value.translation_key == "channel_not_available"
     cloud.fail("/prices/current", 500)
     # sync_now never syncs from stale prices and calls it done: it says the refresh failed.
     with pytest.raises(HomeAssistantError) as failed:

@@ -6,6 +6,7 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
+from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -85,3 +86,47 @@ async def test_out_of_range_values_never_reach_the_entry(
     with pytest.raises(InvalidData):
         await hass.config_entries.options.async_configure(result["flow_id"], {**VALID, **changes})
     assert dict(init_integration.options) == {}
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "error"),
+    [
+        ({"curtailment_threshold": float("nan")}, "curtailment_threshold", "invalid_curtailment_threshold"),
+        ({"spike_exit_threshold": float("nan")}, "spike_exit_threshold", "invalid_exit_threshold"),
+        ({"spike_min_hold_minutes": float("nan")}, "spike_min_hold_minutes", "invalid_min_hold"),
+    ],
+)
+async def test_not_a_number_is_refused_by_name(
+    hass: HomeAssistant, init_integration: MockConfigEntry, changes: dict[str, Any], field: str, error: str
+) -> None:
+    """NaN passes the form's ranges (every comparison with it is false): the rules refuse it by field."""
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await hass.config_entries.options.async_configure(result["flow_id"], {**VALID, **changes})
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {field: error}
+    assert dict(init_integration.options) == {}
+
+
+async def test_stored_options_that_cannot_work_are_repaired_on_load(
+    hass: HomeAssistant, cloud: Any, config_entry: MockConfigEntry, freezer: Any
+) -> None:
+    """An exit price of -20000 $/MWh (a spike that never ends) and a NaN threshold saved by an older version:
+    both go back to their defaults at load, and a repair issue names them."""
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        config_entry,
+        options={**VALID, "spike_exit_threshold": -20000.0, "curtailment_threshold": float("nan")},
+    )
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert "spike_exit_threshold" not in config_entry.options
+    assert "curtailment_threshold" not in config_entry.options
+    assert config_entry.options["spike_threshold"] == 500
+    issue = ir.async_get(hass).async_get_issue(
+        "tesla_amber_sync", f"options_repaired_{config_entry.entry_id}"
+    )
+    assert issue is not None
+    assert issue.translation_placeholders["fields"] == "curtailment_threshold, spike_exit_threshold"
+    state = hass.states.get("switch.home_powerwall_solar_curtailment")
+    assert state is not None
+    assert state.state == "on"

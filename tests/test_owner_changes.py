@@ -22,7 +22,9 @@ NEW_PLAN = encode_tariff(
 )
 
 
-async def owner_sets(hass: HomeAssistant, freezer: FrozenDateTimeFactory, cloud: FakeCloud, **changes: Any) -> None:
+async def owner_sets(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, cloud: FakeCloud, **changes: Any
+) -> None:
     """The owner changes the Powerwall in the Tesla app; Home Assistant sees it at its next read."""
     for key, value in changes.items():
         if key == "export_rule":
@@ -111,5 +113,7 @@ async def test_back_to_back_spike_calls_write_the_spike_tariff_once(
     await setup_entry(hass, config_entry, freezer)
     mark = len(cloud.requests)
     for _ in range(2):
-        await hass.services.async_call(DOMAIN, "simulate_spike", {"price": 3000, "duration": 20}, blocking=True)
+        await hass.services.async_call(
+            DOMAIN, "simulate_spike", {"price": 3000, "duration": 20}, blocking=True
+        )
     assert [endpoint for endpoint, _ in writes(cloud, mark)] == ["time_of_use_settings"]

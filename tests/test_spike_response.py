@@ -9,6 +9,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_OFF, STATE_OFF, STATE_ON
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
+import probatio
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
@@ -254,3 +255,20 @@ async def test_simulate_spike_validation(hass: HomeAssistant, spike_entry: MockC
     with pytest.raises(ServiceValidationError) as raised:
         await hass.services.async_call(DOMAIN, "simulate_spike", {"price": 500, "duration": 0}, blocking=True)
     assert raised.value.translation_key == "invalid_spike_duration"
+
+
+async def test_simulate_spike_refuses_booleans_and_takes_fractional_minutes(
+    hass: HomeAssistant, spike_entry: MockConfigEntry, cloud: FakeCloud, freezer: FrozenDateTimeFactory
+) -> None:
+    """`price: true` is not 1 $/MWh, and 1.5 minutes is a minute and a half, not one minute."""
+    with pytest.raises(probatio.Invalid):
+        await hass.services.async_call(DOMAIN, "simulate_spike", {"price": True}, blocking=True)
+    assert hass.states.get(SPIKE).state == STATE_OFF
+    await hass.services.async_call(DOMAIN, "simulate_spike", {"price": 3000, "duration": 1.5}, blocking=True)
+    assert hass.states.get(SPIKE).state == STATE_ON
+    freezer.tick(timedelta(seconds=80))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert hass.states.get(SPIKE).state == STATE_ON
+    await tick(hass, freezer, 1)
+    assert hass.states.get(SPIKE).state == STATE_OFF

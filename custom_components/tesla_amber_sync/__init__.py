@@ -7,7 +7,7 @@ import asyncio
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers import config_validation as cv, device_registry as dr, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
@@ -23,7 +23,9 @@ from .const import (
     CONF_TESLEMETRY_API_TOKEN,
     CONF_TESLEMETRY_BASE_URL,
     DOMAIN,
+    LOGGER,
 )
+from .control.option_rules import option_problems
 from .control.regions import region_for_nmi
 from .controller import PowerwallController
 from .coordinator import (
@@ -55,6 +57,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -> bool:
     """Set up one Powerwall with its Amber site."""
+    _repair_stored_options(hass, entry)
     session = async_get_clientsession(hass)
     amber_client = AmberClient(
         session,
@@ -136,6 +139,28 @@ async def async_remove_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -
 async def async_unload_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -> bool:
     """Unload an entry; the controller's timers and listeners go with it."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+def _repair_stored_options(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -> None:
+    """Options saved by an older version that cannot work go back to their defaults, and the owner is told."""
+    problems = option_problems(entry.options)
+    if not problems:
+        return
+    LOGGER.warning(
+        "Options %s of %s could not work and were reset to their defaults", sorted(problems), entry.title
+    )
+    hass.config_entries.async_update_entry(
+        entry, options={key: value for key, value in entry.options.items() if key not in problems}
+    )
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        f"options_repaired_{entry.entry_id}",
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key="options_repaired",
+        translation_placeholders={"title": entry.title, "fields": ", ".join(sorted(problems))},
+    )
 
 
 def _register_devices(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -> None:

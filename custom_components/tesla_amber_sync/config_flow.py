@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any
 
 from homeassistant.config_entries import (
@@ -47,8 +46,14 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
+from .control.option_rules import (
+    MARKET_CAP,
+    MARKET_FLOOR,
+    MAX_FEED_IN_CENTS,
+    MAX_HOLD_MINUTES,
+    option_problems,
+)
 from .control.regions import NEM_REGIONS, region_for_nmi
-from .control.spike import SpikeSettingsField, spike_settings_problem
 from .options import (
     OPT_AEMO_REGION,
     OPT_CURTAILMENT_THRESHOLD,
@@ -92,11 +97,6 @@ def _number(minimum: float, maximum: float, step: float, unit: str) -> NumberSel
     )
 
 
-# What an owner could mean by a spike or a curtailment threshold; beyond these it is a typo.
-_MAX_SPIKE_PRICE = 20000.0
-_MAX_FEED_IN_CENTS = 100.0
-
-
 class TeslaSyncOptionsFlow(OptionsFlowWithReload):
     """Spike response and export curtailment settings."""
 
@@ -105,14 +105,8 @@ class TeslaSyncOptionsFlow(OptionsFlowWithReload):
         current = entry_options(self.config_entry, default_region=_default_region(self.config_entry))
         errors: dict[str, str] = {}
         if user_input is not None:
-            problem = spike_settings_problem(
-                threshold=float(user_input[OPT_SPIKE_THRESHOLD]),
-                exit_threshold=float(user_input[OPT_SPIKE_EXIT_THRESHOLD]),
-                min_hold=timedelta(minutes=float(user_input[OPT_SPIKE_MIN_HOLD])),
-            )
-            if problem is not None:
-                errors[_SPIKE_FIELDS[problem]] = f"invalid_{problem.value}"
-            else:
+            errors = option_problems(user_input)
+            if not errors:
                 options = TeslaSyncOptions.from_mapping(user_input, default_region=current.aemo_region)
                 return self.async_create_entry(data=options.as_mapping())
         values = current.as_mapping() if user_input is None else {**current.as_mapping(), **user_input}
@@ -124,27 +118,18 @@ class TeslaSyncOptionsFlow(OptionsFlowWithReload):
                     )
                 ),
                 probatio.Required(OPT_SPIKE_DETECTION): BooleanSelector(),
-                probatio.Required(OPT_SPIKE_THRESHOLD): _number(1, _MAX_SPIKE_PRICE, 1, "$/MWh"),
-                probatio.Required(OPT_SPIKE_EXIT_THRESHOLD): _number(
-                    -_MAX_SPIKE_PRICE, _MAX_SPIKE_PRICE, 1, "$/MWh"
-                ),
-                probatio.Required(OPT_SPIKE_MIN_HOLD): _number(1, 240, 1, "min"),
+                probatio.Required(OPT_SPIKE_THRESHOLD): _number(1, MARKET_CAP, 1, "$/MWh"),
+                probatio.Required(OPT_SPIKE_EXIT_THRESHOLD): _number(MARKET_FLOOR, MARKET_CAP, 1, "$/MWh"),
+                probatio.Required(OPT_SPIKE_MIN_HOLD): _number(1, MAX_HOLD_MINUTES, 1, "min"),
                 probatio.Required(OPT_SOLAR_CURTAILMENT): BooleanSelector(),
                 probatio.Required(OPT_CURTAILMENT_THRESHOLD): _number(
-                    -_MAX_FEED_IN_CENTS, _MAX_FEED_IN_CENTS, 0.1, "c/kWh"
+                    -MAX_FEED_IN_CENTS, MAX_FEED_IN_CENTS, 0.1, "c/kWh"
                 ),
             }
         )
         return self.async_show_form(
             step_id="init", data_schema=self.add_suggested_values_to_schema(schema, values), errors=errors
         )
-
-
-_SPIKE_FIELDS: dict[SpikeSettingsField, str] = {
-    SpikeSettingsField.THRESHOLD: OPT_SPIKE_THRESHOLD,
-    SpikeSettingsField.EXIT_THRESHOLD: OPT_SPIKE_EXIT_THRESHOLD,
-    SpikeSettingsField.MIN_HOLD: OPT_SPIKE_MIN_HOLD,
-}
 
 
 def _default_region(entry: ConfigEntry[Any]) -> str | None:

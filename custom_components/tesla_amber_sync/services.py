@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
+import math
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID
@@ -116,37 +117,75 @@ async def _get_price_forecast(call: ServiceCall) -> ServiceResponse:
     if not prices.last_update_success or data is None:
         raise HomeAssistantError(translation_domain=DOMAIN, translation_key="prices_unavailable")
     channel = FORECAST_CHANNELS[call.data[ATTR_CHANNEL]]
+    if not any(interval.channel_type is channel for interval in data.intervals):
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="channel_not_available",
+            translation_placeholders={"channel": call.data[ATTR_CHANNEL]},
+        )
+    zone = entry.runtime_data.controller.time_zone
     now = dt_util.utcnow()
-    until = now + timedelta(hours=hours)
-    return {
-        "forecasts": [
-            {
-                "start": interval.start_time.isoformat(),
-                "end": interval.end_time.isoformat(),
-                "price": round(owner_price(interval), 5),
-                "descriptor": interval.descriptor.name.lower(),
-                "spike_status": interval.spike_status.value,
-            }
+    upcoming = sorted(
+        (
+            interval
             for interval in data.intervals
             if interval.channel_type is channel
             and interval.type in {IntervalType.CURRENT, IntervalType.FORECAST}
             and interval.end_time > now
-            and interval.start_time < until
+        ),
+        key=lambda interval: interval.start_time,
+    )
+    if not upcoming:
+        return {"forecasts": []}
+    # Exactly `hours` of intervals from the start of the one in progress. Amber starts each interval one
+    # second past the boundary; the service gives the boundary, in the site's own time.
+    first = _boundary(upcoming[0].start_time)
+    until = first + timedelta(hours=hours)
+    return {
+        "forecasts": [
+            {
+                "start": _boundary(interval.start_time).astimezone(zone).isoformat(),
+                "end": interval.end_time.astimezone(zone).isoformat(),
+                "price": round(owner_price(interval), 5),
+                "descriptor": interval.descriptor.name.lower(),
+                "spike_status": interval.spike_status.value,
+            }
+            for interval in upcoming
+            if _boundary(interval.start_time) < until
         ]
     }
 
 
+def _boundary(moment: datetime) -> datetime:
+    """The minute an Amber interval starts on (Amber stamps it one second later)."""
+    return moment.replace(second=0, microsecond=0)
+
+
+def _finite_number(value: object) -> float:
+    """A real number: booleans and non-finite values are refused, numeric text is read."""
+    if isinstance(value, bool):
+        raise probatio.Invalid("a number is required, not true or false")
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as err:
+        raise probatio.Invalid("a number is required") from err
+    if not math.isfinite(number):
+        raise probatio.Invalid("a finite number is required")
+    return number
+
+
 SIMULATE_SCHEMA = ENTRY_SCHEMA.extend(
     {
-        probatio.Required(ATTR_PRICE): probatio.Coerce(float),
-        probatio.Optional(ATTR_DURATION, default=10): probatio.Coerce(int),
+        probatio.Required(ATTR_PRICE): _finite_number,
+        # Fractional minutes are taken as given (1.5 is a minute and a half).
+        probatio.Optional(ATTR_DURATION, default=10): _finite_number,
     }
 )
 
 
 async def _simulate_spike(call: ServiceCall) -> None:
     price: float = call.data[ATTR_PRICE]
-    minutes: int = call.data[ATTR_DURATION]
+    minutes: float = call.data[ATTR_DURATION]
     if not 0 < price <= MAX_SIMULATED_PRICE:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
