@@ -49,7 +49,7 @@ def test_accepted_values_work_and_refused_ones_name_their_field(
     if "spike_threshold" not in problems:
         assert 0 < float(threshold) <= MARKET_CAP
     if "spike_exit_threshold" not in problems:
-        assert MARKET_FLOOR <= float(exit_price)
+        assert float(exit_price) >= MARKET_FLOOR
     if not problems:
         # Accepted options always make a spike machine that can start and end.
         settings = SpikeSettings(
