@@ -146,3 +146,21 @@ async def test_absent_rule_means_battery_ok_and_survives_a_restart(
     cloud.feed_in_price = lambda _: -9.0
     await five_minutes(hass, freezer, 14)
     assert rule_writes(cloud)[-1] == {"customer_preferred_export_rule": "battery_ok"}
+
+
+async def test_a_curtailment_that_ended_while_home_assistant_was_down_ends_at_start_up(
+    hass: HomeAssistant, curtail_entry: MockConfigEntry, cloud: FakeCloud, freezer: FrozenDateTimeFactory
+) -> None:
+    """Down for an hour while feed-in paid again: Amber's settled intervals show it, so pv_only comes back
+    at start-up, not at the next interval."""
+    cloud.feed_in_price = lambda _: 2.0
+    await five_minutes(hass, freezer)
+    assert cloud.site_info["components"]["customer_preferred_export_rule"] == "never"
+    assert await hass.config_entries.async_unload(curtail_entry.entry_id)
+    cloud.feed_in_price = lambda _: -9.0
+    freezer.tick(timedelta(hours=1))
+    mark = len(rule_writes(cloud))
+    assert await hass.config_entries.async_setup(curtail_entry.entry_id)
+    await hass.async_block_till_done()
+    assert rule_writes(cloud)[mark:] == [{"customer_preferred_export_rule": "pv_only"}]
+    assert hass.states.get(CURTAILED).state == STATE_OFF

@@ -22,7 +22,7 @@ from homeassistant.helpers.event import async_track_point_in_utc_time, async_tra
 from homeassistant.util import dt as dt_util
 
 from .api.errors import ApiError, AuthenticationError, CommandRejectedError
-from .api.models import AemoPriceStatus, ChannelType, ExportRule, OperationMode
+from .api.models import AemoPriceStatus, ChannelType, ExportRule, IntervalType, OperationMode
 from .const import DOMAIN, LOGGER
 from .control import curtailment as curtailment_machine, spike as spike_machine
 from .control.claims import Claim, ClaimSource, Plan, Setting, plan
@@ -432,18 +432,43 @@ class PowerwallController:
         feed_in = None if data is None else data.current(ChannelType.FEED_IN)
         state = self.curtailment_state
         options = self.options
+        settings = CurtailmentSettings(threshold_c_per_kwh=options.curtailment_threshold)
+        # Intervals settled since the machine last saw one (Home Assistant was down, or Amber was) are
+        # replayed from Amber's history first, so a curtailment that ended meanwhile ends at start-up.
+        seen_up_to = state.curtailment.last_interval_start if state.curtailment is not None else None
+        if data is not None and feed_in is not None and seen_up_to is not None:
+            missed = sorted(
+                (
+                    interval
+                    for interval in data.intervals
+                    if interval.channel_type is ChannelType.FEED_IN
+                    and interval.type is IntervalType.ACTUAL
+                    and seen_up_to < interval.start_time < feed_in.start_time
+                ),
+                key=lambda interval: interval.start_time,
+            )
+            for interval in missed:
+                state = curtailment_machine.step(
+                    state,
+                    feed_in_earning_c_per_kwh=owner_price(interval) * CENTS_PER_DOLLAR,
+                    interval_start=interval.start_time,
+                    current_rule=self.writer.site_info.export_rule,
+                    now=now,
+                    settings=settings,
+                    enabled=options.solar_curtailment,
+                ).state
         step = curtailment_machine.step(
             state,
             feed_in_earning_c_per_kwh=None if feed_in is None else owner_price(feed_in) * CENTS_PER_DOLLAR,
             interval_start=None if feed_in is None else feed_in.start_time,
             current_rule=self.writer.site_info.export_rule,
             now=now,
-            settings=CurtailmentSettings(threshold_c_per_kwh=options.curtailment_threshold),
+            settings=settings,
             enabled=options.solar_curtailment,
         )
         if step.action is not CurtailmentAction.NONE:
             LOGGER.info("Export curtailment: %s (%s)", step.action.value, step.reason)
-        if step.state != state:
+        if step.state != self.curtailment_state:
             self.state.overrides[CURTAILMENT_KEY] = step.state.as_dict()
             if not step.state.active:
                 self.state.yielded = {
