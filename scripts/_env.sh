@@ -59,13 +59,23 @@ in_rootfs() {
     env_words+=("$1")
     shift
   done
+  # A git worktree keeps its repository elsewhere (.git is a file naming it): mount that too, so git works.
+  local git_dir=""
+  if [[ -f "$REPO_ROOT/.git" ]]; then
+    git_dir="$(git -C "$REPO_ROOT" rev-parse --path-format=absolute --git-common-dir 2>/dev/null || true)"
+  fi
   unshare --mount --propagation private -- /bin/bash -euo pipefail -c '
-    rootfs="$1"; repo="$2"; shift 2
+    rootfs="$1"; repo="$2"; git_dir="$3"; shift 3
     mkdir -p "$rootfs$repo"
     mount --rbind /dev "$rootfs/dev"
     mount -t proc proc "$rootfs/proc"
     mount --bind "$repo" "$rootfs$repo"
+    if [[ -n "$git_dir" && -d "$git_dir" ]]; then
+      mkdir -p "$rootfs$git_dir"
+      mount --bind "$git_dir" "$rootfs$git_dir"
+    fi
     cp /etc/resolv.conf "$rootfs/etc/resolv.conf" 2>/dev/null || true
     exec chroot "$rootfs" /usr/bin/env -i "$@"
-  ' in_rootfs "$ROOTFS" "$REPO_ROOT" "${env_words[@]}" /bin/bash -c 'cd "$0" && exec "$@"' "$REPO_ROOT" "$@"
+  ' in_rootfs "$ROOTFS" "$REPO_ROOT" "$git_dir" "${env_words[@]}" /bin/bash -c 'cd "$0" && exec "$@"' \
+    "$REPO_ROOT" "$@"
 }
