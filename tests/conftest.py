@@ -73,7 +73,7 @@ def config_entry() -> MockConfigEntry:
             CONF_ENERGY_SITE_ID: ENERGY_SITE_ID,
         },
         version=1,
-        minor_version=1,
+        minor_version=2,
     )
 
 

@@ -10,7 +10,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 VALID: dict[str, Any] = {
-    "aemo_region": "VIC1",
+    "aemo_region": "vic1",
     "spike_detection": True,
     "spike_threshold": 500,
     "spike_exit_threshold": 400,
@@ -30,7 +30,7 @@ async def test_defaults_come_from_the_site(hass: HomeAssistant, init_integration
         if key.description
     }
     assert suggested == {
-        "aemo_region": "NSW1",
+        "aemo_region": "nsw1",
         "spike_detection": False,
         "spike_threshold": 300.0,
         "spike_exit_threshold": 240.0,
@@ -75,7 +75,8 @@ async def test_invalid_options_are_refused(
 
 
 @pytest.mark.parametrize(
-    "changes", [{"spike_threshold": 0}, {"spike_min_hold_minutes": 0}, {"aemo_region": "WA1"}]
+    "changes",
+    [{"spike_threshold": 0}, {"spike_min_hold_minutes": 0}, {"aemo_region": "wa1"}, {"aemo_region": "NSW1"}],
 )
 async def test_out_of_range_values_never_reach_the_entry(
     hass: HomeAssistant, init_integration: MockConfigEntry, changes: dict[str, Any]

@@ -22,6 +22,7 @@ from .const import (
     CONF_TESLEMETRY_API_TOKEN,
     CONF_TESLEMETRY_BASE_URL,
     DOMAIN,
+    LOGGER,
 )
 from .control.regions import region_for_nmi
 from .controller import PowerwallController
@@ -35,7 +36,7 @@ from .coordinator import (
     TeslaSyncRuntimeData,
 )
 from .entity import amber_device_info, powerwall_device_info
-from .options import entry_options
+from .options import OPT_AEMO_REGION, entry_options
 from .services import async_setup_services
 from .store import TeslaSyncStore
 
@@ -112,6 +113,20 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) ->
     _register_devices(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     controller.async_start()
+    return True
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -> bool:
+    """Bring an entry stored by an older version up to date."""
+    if entry.version > 1:
+        # Written by a newer Tesla Sync: this one cannot read it.
+        return False
+    if entry.minor_version < 2:
+        options = dict(entry.options)
+        if isinstance(region := options.get(OPT_AEMO_REGION), str):
+            options[OPT_AEMO_REGION] = region.lower()
+        hass.config_entries.async_update_entry(entry, options=options, minor_version=2)
+        LOGGER.debug("Migrated entry %s to version 1.2", entry.entry_id)
     return True
 
 

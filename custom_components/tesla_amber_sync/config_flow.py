@@ -120,7 +120,9 @@ class TeslaSyncOptionsFlow(OptionsFlowWithReload):
             {
                 probatio.Required(OPT_AEMO_REGION): SelectSelector(
                     SelectSelectorConfig(
-                        options=list(NEM_REGIONS), mode=SelectSelectorMode.DROPDOWN, translation_key="region"
+                        options=[region.lower() for region in NEM_REGIONS],
+                        mode=SelectSelectorMode.DROPDOWN,
+                        translation_key="region",
                     )
                 ),
                 probatio.Required(OPT_SPIKE_DETECTION): BooleanSelector(),
@@ -157,7 +159,8 @@ class TeslaSyncConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up one Powerwall with the Amber site that prices it."""
 
     VERSION = 1
-    MINOR_VERSION = 1
+    # 2: the AEMO region option is stored in lower case (nsw1), as its translation key.
+    MINOR_VERSION = 2
 
     @staticmethod
     @callback
