@@ -27,18 +27,23 @@ async def test_setup_creates_both_devices(
         (DOMAIN, str(ENERGY_SITE_ID)), init_integration.entry_id
     )
     assert powerwall is not None
-    assert (powerwall.manufacturer, powerwall.name, powerwall.sw_version) == (
+    assert (powerwall.manufacturer, powerwall.name, powerwall.sw_version, powerwall.serial_number) == (
         "Tesla",
         "Home Powerwall",
         "25.10.1",
+        "GW1234567890",
     )
-    assert powerwall.model
+    assert powerwall.model == "Powerwall"
     amber = registry.async_get_device_by_identifier(
         (DOMAIN, f"amber_{AMBER_SITE_ID}"), init_integration.entry_id
     )
     assert amber is not None
     assert amber.entry_type is dr.DeviceEntryType.SERVICE
-    assert (amber.name, amber.serial_number, amber.model) == ("Amber Electric", "4102000001", "Ausgrid")
+    assert (amber.name, amber.model, amber.serial_number) == (
+        "Amber Electric",
+        "Electricity site",
+        "4102000001",
+    )
     # The first refreshes asked each API once, with its own token.
     (prices,) = cloud.requests_to("/prices/current")
     assert prices.headers["Authorization"] == f"Bearer {AMBER_TOKEN}"
