@@ -6,8 +6,11 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
+from homeassistant.helpers.translation import async_get_translations
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.tesla_amber_sync.const import DOMAIN
 
 VALID: dict[str, Any] = {
     "aemo_region": "vic1",
@@ -72,6 +75,12 @@ async def test_invalid_options_are_refused(
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {field: error}
     assert dict(init_integration.options) == {}
+    # The message states the range allowed, in $/MWh like the field.
+    translations = await async_get_translations(hass, "en", "options", [DOMAIN])
+    message = translations[f"component.{DOMAIN}.options.error.{error}"].format(
+        **result["description_placeholders"]
+    )
+    assert message.endswith("enter -20000 to 500 $/MWh.")
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 import re
 
+import hass_frontend
 import pytest
 import yaml
 
@@ -96,3 +97,39 @@ def test_dashboard_uses_only_built_in_cards_and_real_entities() -> None:
             walk(card)
     assert named
     assert named <= snapshot_entity_ids()
+
+
+# Entities whose device class draws a better icon than a fixed one (the battery level's fills with charge).
+DEVICE_CLASS_ICONS = {"battery_level", "energy_left", "total_pack_energy"}
+
+
+def _frontend_icon_names() -> set[str]:
+    """Every Material Design icon the installed Home Assistant frontend can draw."""
+    names: set[str] = set()
+    for path in (Path(hass_frontend.where()) / "static" / "mdi").glob("*.json"):
+        data = json.loads(path.read_text())
+        if isinstance(data, dict):
+            names.update(data)
+    return names
+
+
+def test_icons_exist_for_every_entity_state_and_service() -> None:
+    """icons.json names only icons the frontend has, one per entity (where the device class does not
+    draw one), per state where it helps, and per service."""
+    icons = json.loads((PACKAGE / "icons.json").read_text())
+    strings = json.loads((PACKAGE / "strings.json").read_text())
+    services = yaml.safe_load((PACKAGE / "services.yaml").read_text())
+    known = _frontend_icon_names()
+    used = re.findall(r'"mdi:([a-z0-9-]+)"', (PACKAGE / "icons.json").read_text())
+    assert used
+    assert set(used) <= known, set(used) - known
+    assert set(icons["services"]) == set(services)
+    for platform, entities in strings["entity"].items():
+        assert set(icons["entity"][platform]) == set(entities) - DEVICE_CLASS_ICONS, platform
+        for key, entity_icons in icons["entity"][platform].items():
+            states = set(entities[key].get("state", {})) or {"on", "off"}
+            assert set(entity_icons.get("state", {})) <= states, key
+    # Every sync status, including those the writer is about to gain, has its own icon and name.
+    sync_status = icons["entity"]["sensor"]["sync_status"]["state"]
+    assert set(sync_status) == set(strings["entity"]["sensor"]["sync_status"]["state"])
+    assert {"stale", "upstream_unavailable", "overridden", "not_in_time_based_control"} <= set(sync_status)

@@ -141,8 +141,15 @@ async def async_unload_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -
 
 
 def _register_devices(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -> None:
-    """Create both devices up front so they exist before any entity refers to them."""
+    """Create both devices up front so they exist before any entity refers to them, and drop the device of
+    an Amber site the entry no longer uses (the owner chose another one when reconfiguring)."""
     device_registry = dr.async_get(hass)
     runtime = entry.runtime_data
-    device_registry.async_get_or_create(config_entry_id=entry.entry_id, **powerwall_device_info(runtime))
-    device_registry.async_get_or_create(config_entry_id=entry.entry_id, **amber_device_info(runtime))
+    current = {
+        device_registry.async_get_or_create(config_entry_id=entry.entry_id, **info).id
+        for info in (powerwall_device_info(runtime), amber_device_info(runtime))
+    }
+    for device in dr.async_entries_for_config_entry(device_registry, entry.entry_id):
+        if device.id not in current:
+            LOGGER.debug("Removing device %s, which this entry no longer uses", device.name)
+            device_registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)
