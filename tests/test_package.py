@@ -8,6 +8,7 @@ from pathlib import Path
 import re
 
 import hass_frontend
+from PIL import Image
 import pytest
 import yaml
 
@@ -133,3 +134,26 @@ def test_icons_exist_for_every_entity_state_and_service() -> None:
     sync_status = icons["entity"]["sensor"]["sync_status"]["state"]
     assert set(sync_status) == set(strings["entity"]["sensor"]["sync_status"]["state"])
     assert {"stale", "upstream_unavailable", "overridden", "not_in_time_based_control"} <= set(sync_status)
+
+
+@pytest.mark.parametrize("variant", ["", "dark_"])
+def test_brand_images(variant: str) -> None:
+    """The brand images Home Assistant (2026.3+) and HACS read from the integration: square icons of
+    256 and 512 px, landscape logos whose shorter side is 256 and 512 px, all on a transparent background;
+    dark_ ones for dark themes, where the light ones' dark ink does not read."""
+    brand = PACKAGE / "brand"
+    sizes = {}
+    for name in ("icon", "icon@2x", "logo", "logo@2x"):
+        with Image.open(brand / f"{variant}{name}.png") as image:
+            assert image.format == "PNG"
+            assert image.mode == "RGBA"
+            alpha = image.getchannel("A")
+            # Transparent around the drawing, and trimmed to it: every edge touches the drawing.
+            assert alpha.getextrema() == (0, 255)
+            assert alpha.getbbox() == (0, 0, image.width, image.height) or name.startswith("icon")
+            sizes[name] = image.size
+    assert sizes["icon"] == (256, 256)
+    assert sizes["icon@2x"] == (512, 512)
+    assert sizes["logo"][1] == 256 < sizes["logo"][0]
+    assert sizes["logo@2x"][1] == 512 < sizes["logo@2x"][0]
+    assert abs(sizes["logo@2x"][0] - 2 * sizes["logo"][0]) <= 2
