@@ -141,7 +141,9 @@ async def stop(process: asyncio.subprocess.Process) -> None:
 async def run(args: argparse.Namespace, config_dir: Path, *, has_frontend: bool) -> int:
     """Start both, provision on first run, then wait for Home Assistant to end."""
     simulator_url = f"http://127.0.0.1:{args.sim_port}"
-    runner = web.AppRunner(create_app(SimulatorConfig(scenario=args.scenario, speed=args.speed)))
+    runner = web.AppRunner(
+        create_app(SimulatorConfig(scenario=args.scenario, speed=args.speed, sites=args.sites))
+    )
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", args.sim_port).start()
     say(f"simulator on {simulator_url} (scenario {args.scenario}, speed {args.speed:g}x; control API /_sim)")
@@ -183,6 +185,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sim-port", type=int, default=8099)
     parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="typical_day")
     parser.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second")
+    parser.add_argument(
+        "--sites",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="2: a second Amber site and a second Powerwall, to see the config flow's site pickers",
+    )
     parser.add_argument("--debug", action="store_true", help="start Home Assistant with --debug")
     return parser.parse_args(argv)
 
