@@ -16,6 +16,7 @@ import json
 import os
 from pathlib import Path
 import shutil
+import signal
 import tempfile
 from typing import Any, Final
 
@@ -258,7 +259,7 @@ async def launch(*, width: int = 1400, height: int = 1000) -> AsyncIterator[Page
     chromium = find_chromium()
     if chromium is None:
         raise BrowserError("Chromium is not installed: run scripts/setup (or apt-get install chromium)")
-    with tempfile.TemporaryDirectory(prefix="tesla-sync-chromium-") as profile:
+    with tempfile.TemporaryDirectory(prefix="tesla-sync-chromium-", ignore_cleanup_errors=True) as profile:
         process = await asyncio.create_subprocess_exec(
             chromium,
             "--headless",
@@ -276,6 +277,8 @@ async def launch(*, width: int = 1400, height: int = 1000) -> AsyncIterator[Page
             "about:blank",
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
+            # Its own process group: Chromium's helper processes stop with it, before its profile goes.
+            start_new_session=True,
         )
         try:
             port = await _devtools_port(Path(profile), process)
@@ -283,10 +286,19 @@ async def launch(*, width: int = 1400, height: int = 1000) -> AsyncIterator[Page
                 await page.set_viewport(width, height)
                 yield page
         finally:
-            if process.returncode is None:
-                process.terminate()
-                try:
-                    await asyncio.wait_for(process.wait(), timeout=10)
-                except TimeoutError:
-                    process.kill()
-                    await process.wait()
+            await _stop_group(process)
+
+
+async def _stop_group(process: asyncio.subprocess.Process) -> None:
+    """Stop Chromium and every helper it started (the process group it leads)."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, sig)
+        try:
+            await asyncio.wait_for(process.wait(), timeout=10)
+            break
+        except TimeoutError:
+            continue
+    # Helpers that outlived the browser itself.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)

@@ -159,6 +159,26 @@ async def test_rate_limit_while_running_waits_for_retry_after(
     assert runtime.prices.last_update_success
 
 
+async def test_an_older_entry_without_options_is_migrated(
+    hass: HomeAssistant, cloud: FakeCloud, config_entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    """An entry from 1.1 whose options were never saved only moves to 1.2."""
+    old = MockConfigEntry(
+        domain=DOMAIN,
+        title=config_entry.title,
+        unique_id=config_entry.unique_id,
+        data=dict(config_entry.data),
+        version=1,
+        minor_version=1,
+    )
+    freezer.move_to(START)
+    old.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(old.entry_id)
+    await hass.async_block_till_done()
+    assert (old.version, old.minor_version, dict(old.options)) == (1, 2, {})
+    assert hass.states.get("sensor.home_powerwall_aemo_price").attributes["region"] == "NSW1"
+
+
 async def test_upper_case_region_of_an_older_entry_is_migrated(
     hass: HomeAssistant, cloud: FakeCloud, freezer: FrozenDateTimeFactory
 ) -> None:

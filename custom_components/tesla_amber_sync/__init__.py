@@ -117,10 +117,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) ->
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -> bool:
-    """Bring an entry stored by an older version up to date."""
-    if entry.version > 1:
-        # Written by a newer Tesla Sync: this one cannot read it.
-        return False
+    """Bring an entry stored by an older version up to date (Home Assistant refuses newer ones itself)."""
     if entry.minor_version < 2:
         options = dict(entry.options)
         if isinstance(region := options.get(OPT_AEMO_REGION), str):
