@@ -11,6 +11,9 @@ ROOTFS="$CACHE_DIR/rootfs-testing"
 ROOTFS_READY="$ROOTFS/.tesla-sync-ready"
 VENV="$REPO_ROOT/.venv"
 MODE_FILE="$VENV/.tesla-sync-mode"
+# What scripts/setup installs into .venv; its stamp says which versions of these files it installed.
+REQUIREMENTS=("$REPO_ROOT/requirements_test.txt" "$REPO_ROOT/requirements_dev.txt")
+REQUIREMENTS_STAMP="$VENV/.tesla-sync-stamp"
 
 say() { printf '\033[1m[tesla-sync]\033[0m %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -28,6 +31,8 @@ find_host_python() {
   done
   return 0
 }
+
+requirements_stamp() { cat "${REQUIREMENTS[@]}" | sha256sum | cut -d" " -f1; }
 
 # "host" when .venv was built from a host Python, "rootfs" when it lives in the provisioned root filesystem.
 env_mode() {

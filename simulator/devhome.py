@@ -147,7 +147,8 @@ async def run(args: argparse.Namespace, config_dir: Path, *, has_frontend: bool)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", args.sim_port).start()
     say(f"simulator on {simulator_url} (scenario {args.scenario}, speed {args.speed:g}x; control API /_sim)")
-    # Everything Home Assistant may use here is in requirements_test.txt: it installs nothing at run time.
+    # Everything Home Assistant needs here is in requirements_test.txt and requirements_dev.txt (scripts/setup
+    # installs both): it installs nothing at run time.
     command = [sys.executable, "-m", "homeassistant", "--config", str(config_dir), "--skip-pip"]
     if args.debug:
         command.append("--debug")
