@@ -83,3 +83,18 @@ async def test_an_unknown_zone_warns_once_and_uses_home_assistants(
     assert zone in warnings[0].getMessage()
     assert _first_slot_start(hass).endswith("T00:00:00+10:30")
     assert cloud.requests_to("/calendar_history")[-1].url.query["time_zone"] == "Australia/Adelaide"
+
+
+async def test_a_changed_zone_is_followed(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, cloud: FakeCloud, config_entry: MockConfigEntry
+) -> None:
+    """The installer corrects the Powerwall's zone: the next site info brings it into use."""
+    await _set_up(
+        hass, freezer, cloud, config_entry, home_zone="Australia/Sydney", powerwall_zone="Australia/Sydney"
+    )
+    cloud.site_info["installation_time_zone"] = "Australia/Perth"
+    for _ in range(3):
+        freezer.tick(timedelta(minutes=5))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done()
+    assert cloud.requests_to("/calendar_history")[-1].url.query["time_zone"] == "Australia/Perth"

@@ -177,6 +177,8 @@ class SiteInfoCoordinator(_PowerwallCoordinator[SiteInfo]):
     ) -> None:
         """Poll one Powerwall site; its time zone is resolved as each site info arrives."""
         super().__init__(hass, entry, client, energy_site_id)
+        # The zone name the Powerwall last reported and what it resolved to (None: none, or unknown).
+        self._zone_name: str | None = None
         self._site_zone: ZoneInfo | None = None
         self._unknown_zones: set[str] = set()
 
@@ -191,7 +193,10 @@ class SiteInfoCoordinator(_PowerwallCoordinator[SiteInfo]):
             info = await self.client.get_site_info(self.energy_site_id)
         except ApiError as err:
             raise_update_failed(err, TESLEMETRY)
-        self._site_zone = await self._async_site_zone(info.installation_time_zone)
+        if info.installation_time_zone != self._zone_name:
+            # Resolved again only when the name changes: the refresh then never waits on it.
+            self._site_zone = await self._async_site_zone(info.installation_time_zone)
+            self._zone_name = info.installation_time_zone
         return info
 
     async def _async_site_zone(self, name: str | None) -> ZoneInfo | None:
