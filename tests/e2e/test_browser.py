@@ -141,6 +141,12 @@ async def test_first_run_in_a_browser(dev_home: tuple[str, Path]) -> None:
         action = STRINGS["services"]["sync_now"]
         await page.wait_for_text(action["name"], action["description"], "Perform action", within=WITHIN)
 
+        # Home Assistant runs on its confirmed HTTP settings: this machine only, nothing waiting to revert.
+        http = await hass_command(page, {"type": "http/config"})
+        assert http["active_config_type"] == "stable"
+        assert http["stable"]["server_host"] == ["127.0.0.1"]
+        assert (http["pending"], http["revert_at"]) == (None, None)
+
         # No "Invalid config" notification, no repair of ours, no console error from our code.
         notifications = await hass_command(page, {"type": "persistent_notification/get"})
         assert not [n for n in notifications if "config" in n["notification_id"] or OURS.search(str(n))]
