@@ -109,6 +109,14 @@ async def test_move_the_api_addresses_and_back(
     assert "amber_base_url" not in init_integration.data
     await hass.async_block_till_done()
     assert init_integration.state is ConfigEntryState.LOADED
+    # Left out of the answer, the addresses stay as they are.
+    init_integration_data = {**init_integration.data, "aemo_base_url": "http://127.0.0.1:8099/aemo/x"}
+    hass.config_entries.async_update_entry(init_integration, data=init_integration_data)
+    result = await _reconfigure(hass, init_integration, {CONF_AMBER_API_TOKEN: "psk_rotated"})
+    assert result["reason"] == "reconfigure_successful"
+    assert init_integration.data["aemo_base_url"] == "http://127.0.0.1:8099/aemo/x"
+    assert init_integration.data[CONF_AMBER_API_TOKEN] == "psk_rotated"
+    await hass.async_block_till_done()
 
 
 async def test_a_rejected_or_foreign_token_changes_nothing(

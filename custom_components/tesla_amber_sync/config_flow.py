@@ -412,7 +412,9 @@ class TeslaSyncConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             data = dict(entry.data)
-            self._read_addresses(user_input, data)
+            if SECTION_API_ADDRESSES in user_input:
+                # Absent (say from a script), the addresses stay as they are.
+                self._read_addresses(user_input, data)
             for key in (CONF_AMBER_API_TOKEN, CONF_TESLEMETRY_API_TOKEN):
                 if user_input.get(key):
                     data[key] = user_input[key]
