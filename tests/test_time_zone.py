@@ -76,7 +76,8 @@ async def test_an_unknown_zone_warns_once_and_uses_home_assistants(
     for _ in range(12):
         freezer.tick(timedelta(minutes=5))
         async_fire_time_changed(hass)
-        await hass.async_block_till_done()
+        # Coordinators refresh in background tasks: let the ones this tick started finish.
+        await hass.async_block_till_done(wait_background_tasks=True)
     assert len(cloud.requests_to("/site_info")) >= site_info_reads + 6
     warnings = [record for record in caplog.records if UNKNOWN_ZONE_WARNING in record.getMessage()]
     assert len(warnings) == 1
@@ -96,5 +97,6 @@ async def test_a_changed_zone_is_followed(
     for _ in range(3):
         freezer.tick(timedelta(minutes=5))
         async_fire_time_changed(hass)
-        await hass.async_block_till_done()
+        # Coordinators refresh in background tasks: let the ones this tick started finish.
+        await hass.async_block_till_done(wait_background_tasks=True)
     assert cloud.requests_to("/calendar_history")[-1].url.query["time_zone"] == "Australia/Perth"
