@@ -11,6 +11,9 @@ ROOTFS="$CACHE_DIR/rootfs-testing"
 ROOTFS_READY="$ROOTFS/.tesla-sync-ready"
 VENV="$REPO_ROOT/.venv"
 MODE_FILE="$VENV/.tesla-sync-mode"
+# What scripts/setup installs into .venv; its stamp says which versions of these files it installed.
+REQUIREMENTS=("$REPO_ROOT/requirements_test.txt" "$REPO_ROOT/requirements_dev.txt")
+REQUIREMENTS_STAMP="$VENV/.tesla-sync-stamp"
 
 say() { printf '\033[1m[tesla-sync]\033[0m %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -28,6 +31,8 @@ find_host_python() {
   done
   return 0
 }
+
+requirements_stamp() { cat "${REQUIREMENTS[@]}" | sha256sum | cut -d" " -f1; }
 
 # "host" when .venv was built from a host Python, "rootfs" when it lives in the provisioned root filesystem.
 env_mode() {
@@ -59,13 +64,23 @@ in_rootfs() {
     env_words+=("$1")
     shift
   done
+  # A git worktree keeps its repository elsewhere (.git is a file naming it): mount that too, so git works.
+  local git_dir=""
+  if [[ -f "$REPO_ROOT/.git" ]]; then
+    git_dir="$(git -C "$REPO_ROOT" rev-parse --path-format=absolute --git-common-dir 2>/dev/null || true)"
+  fi
   unshare --mount --propagation private -- /bin/bash -euo pipefail -c '
-    rootfs="$1"; repo="$2"; shift 2
+    rootfs="$1"; repo="$2"; git_dir="$3"; shift 3
     mkdir -p "$rootfs$repo"
     mount --rbind /dev "$rootfs/dev"
     mount -t proc proc "$rootfs/proc"
     mount --bind "$repo" "$rootfs$repo"
+    if [[ -n "$git_dir" && -d "$git_dir" ]]; then
+      mkdir -p "$rootfs$git_dir"
+      mount --bind "$git_dir" "$rootfs$git_dir"
+    fi
     cp /etc/resolv.conf "$rootfs/etc/resolv.conf" 2>/dev/null || true
     exec chroot "$rootfs" /usr/bin/env -i "$@"
-  ' in_rootfs "$ROOTFS" "$REPO_ROOT" "${env_words[@]}" /bin/bash -c 'cd "$0" && exec "$@"' "$REPO_ROOT" "$@"
+  ' in_rootfs "$ROOTFS" "$REPO_ROOT" "$git_dir" "${env_words[@]}" /bin/bash -c 'cd "$0" && exec "$@"' \
+    "$REPO_ROOT" "$@"
 }

@@ -25,6 +25,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--time-zone", default=DEFAULT_TIME_ZONE, help="the Powerwall's IANA time zone")
     parser.add_argument("--amber-token", default=DEFAULT_AMBER_TOKEN)
     parser.add_argument("--teslemetry-token", default=DEFAULT_TESLEMETRY_TOKEN)
+    parser.add_argument(
+        "--sites", type=int, choices=(1, 2), default=1, help="2: two Amber sites and two Powerwalls"
+    )
     return parser.parse_args(argv)
 
 
@@ -39,6 +42,7 @@ def main(argv: list[str] | None = None) -> None:
         speed=args.speed,
         start=args.start,
         time_zone=args.time_zone,
+        sites=args.sites,
     )
     # Loopback only: the simulator has no real security and is not meant to be reachable from elsewhere.
     web.run_app(create_app(config), host="127.0.0.1", port=args.port, print=None)

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from .responses import SIMULATOR_KEY, amber_error
 from .scenarios import BlockPrice, SpikeLevel, floor_time
-from .state import AMBER_SITE_ID, Simulator
+from .state import AmberSiteSpec, Simulator
 
 NEM_TIME: Final = timezone(timedelta(hours=10))
 MAX_INTERVALS: Final = 2048
@@ -27,16 +27,16 @@ def _iso_z(instant: datetime) -> str:
     return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def site_payload(sim: Simulator) -> dict[str, Any]:
-    """The one simulated Amber site."""
+def site_payload(sim: Simulator, site: AmberSiteSpec) -> dict[str, Any]:
+    """One simulated Amber site."""
     return {
-        "id": AMBER_SITE_ID,
-        "nmi": "4103999999",
+        "id": site.id,
+        "nmi": site.nmi,
         "channels": [
             {"identifier": "E1", "type": "general", "tariff": "EA116"},
             {"identifier": "B1", "type": "feedIn", "tariff": "EA116"},
         ],
-        "network": "Ausgrid",
+        "network": site.network,
         "status": "active",
         "activeFrom": "2024-07-01",
         "intervalLength": sim.scenario.interval_length,
@@ -160,7 +160,9 @@ async def get_sites(request: web.Request) -> web.Response:
     """GET /sites."""
     sim = request.app[SIMULATOR_KEY]
     now = sim.tick()
-    return web.json_response([site_payload(sim)], headers=_rate_limit_headers(sim, now))
+    return web.json_response(
+        [site_payload(sim, site) for site in sim.amber_sites], headers=_rate_limit_headers(sim, now)
+    )
 
 
 def _int_param(request: web.Request, name: str, default: int) -> int:
@@ -177,7 +179,7 @@ async def get_current_prices(request: web.Request) -> web.Response:
     """GET /sites/{site_id}/prices/current?previous=&next=&resolution=."""
     sim = request.app[SIMULATOR_KEY]
     now = sim.tick()
-    if request.match_info["site_id"] != AMBER_SITE_ID:
+    if request.match_info["site_id"] not in {site.id for site in sim.amber_sites}:
         return amber_error(404, "Site not found")
     try:
         previous = _int_param(request, "previous", 0)

@@ -26,3 +26,10 @@ class SimulatorConfig:
     time_zone: str = DEFAULT_TIME_ZONE
     # Seconds a "timeout" fault holds a reply: longer than the integration's 20 s request timeout.
     timeout_delay: float = 30.0
+    # 2 adds a second Amber site and a second Powerwall, so the config flow shows its site pickers.
+    sites: int = 1
+
+    def __post_init__(self) -> None:
+        """Refuse a number of sites the simulator does not have."""
+        if self.sites not in {1, 2}:
+            raise ValueError(f"sites must be 1 or 2, not {self.sites}")

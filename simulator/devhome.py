@@ -2,7 +2,8 @@
 
 First run: onboards a local user (dev/dev), adds Tesla Sync through its real config flow pointed at the
 simulator, and adds the Tesla Sync dashboard when `dashboards/tesla_sync.yaml` exists. Later runs log in
-and reuse what is there. Ctrl-C stops Home Assistant and the simulator.
+and reuse what is there. Ctrl-C stops Home Assistant and the simulator. A configuration folder without a
+configuration.yaml (say a fresh temporary one, as the browser test uses) gets a copy of config/'s.
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+from datetime import UTC, datetime
 import importlib.util
 import json
 from pathlib import Path
+import shutil
+import signal
 import sys
-from typing import Final
+from typing import Any, Final
 
 import aiohttp
 from aiohttp import web
@@ -25,8 +29,11 @@ from .homesetup import HomeAssistantSetup, Owner
 from .scenarios import SCENARIOS
 
 REPO: Final = Path(__file__).resolve().parents[1]
-HASS_PORT: Final = 8123  # Also in config/configuration.yaml.
+HASS_PORT: Final = 8123
+HASS_HOST: Final = "127.0.0.1"
 STARTUP_SECONDS: Final = 600.0
+# The line that says everything is up (the browser test waits for it).
+READY: Final = "ready:"
 
 
 def say(message: str) -> None:
@@ -34,8 +41,51 @@ def say(message: str) -> None:
     sys.stderr.write(f"\033[1m[tesla-sync]\033[0m {message}\n")
 
 
-def prepare_config(config_dir: Path, *, has_frontend: bool) -> None:
+def write_http_settings(config_dir: Path, port: int) -> None:
+    """Make Home Assistant listen on 127.0.0.1:`port` only, in its own store of HTTP settings.
+
+    Home Assistant keeps its HTTP settings in `.storage/http`, edited in Settings; an `http:` section in
+    configuration.yaml is imported once as an unconfirmed trial that reverts after five minutes, with a
+    repair issue. So the settings go straight into the store as confirmed, before Home Assistant starts.
+    """
+    from homeassistant.components.http import config as http_config  # noqa: PLC0415 - only when needed
+
+    path = config_dir / ".storage" / "http"
+    stored: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
+    data = stored.get("data") or {}
+    stable = {
+        **(data.get(http_config.KEY_STABLE) or http_config.HTTP_STORAGE_SCHEMA({})),
+        "server_host": [HASS_HOST],
+        "server_port": port,
+        "error": None,
+        "error_message": None,
+    }
+    stable.setdefault("created_at", datetime.now(UTC).isoformat())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        json.dumps(
+            {
+                "version": http_config.STORAGE_VERSION,
+                "minor_version": http_config.STORAGE_MINOR_VERSION,
+                "key": http_config.STORAGE_KEY,
+                "data": {
+                    http_config.KEY_STABLE: stable,
+                    http_config.KEY_PENDING: None,
+                    http_config.KEY_YAML_MIGRATION_DONE: True,
+                },
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+
+
+def prepare_config(config_dir: Path, *, has_frontend: bool, port: int = HASS_PORT) -> None:
     """Link the integration in, and write the generated includes of configuration.yaml."""
+    configuration = config_dir / "configuration.yaml"
+    if not configuration.exists():
+        config_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(REPO / "config" / "configuration.yaml", configuration)
     custom = config_dir / "custom_components"
     custom.mkdir(parents=True, exist_ok=True)
     link = custom / "tesla_amber_sync"
@@ -65,6 +115,7 @@ def prepare_config(config_dir: Path, *, has_frontend: bool) -> None:
             (stub / folder).mkdir(parents=True, exist_ok=True)
         frontend["development_repo"] = str(stub.parent)
     (config_dir / "frontend.yaml").write_text(json.dumps(frontend) + "\n")
+    write_http_settings(config_dir, port)
 
 
 def frontend_requirement() -> str:
@@ -90,17 +141,24 @@ async def stop(process: asyncio.subprocess.Process) -> None:
 async def run(args: argparse.Namespace, config_dir: Path, *, has_frontend: bool) -> int:
     """Start both, provision on first run, then wait for Home Assistant to end."""
     simulator_url = f"http://127.0.0.1:{args.sim_port}"
-    runner = web.AppRunner(create_app(SimulatorConfig(scenario=args.scenario, speed=args.speed)))
+    runner = web.AppRunner(
+        create_app(SimulatorConfig(scenario=args.scenario, speed=args.speed, sites=args.sites))
+    )
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", args.sim_port).start()
     say(f"simulator on {simulator_url} (scenario {args.scenario}, speed {args.speed:g}x; control API /_sim)")
-    # Everything Home Assistant may use here is in requirements_test.txt: it installs nothing at run time.
+    # Everything Home Assistant needs here is in requirements_test.txt and requirements_dev.txt (scripts/setup
+    # installs both): it installs nothing at run time.
     command = [sys.executable, "-m", "homeassistant", "--config", str(config_dir), "--skip-pip"]
     if args.debug:
         command.append("--debug")
     process = await asyncio.create_subprocess_exec(*command)
+    # Stopped by a signal (the browser test, a service manager): stop Home Assistant too.
+    task = asyncio.current_task()
+    if task is not None:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
     try:
-        hass_url = f"http://127.0.0.1:{HASS_PORT}"
+        hass_url = f"http://{HASS_HOST}:{args.hass_port}"
         owner = Owner()
         async with aiohttp.ClientSession() as session:
             home = HomeAssistantSetup(session, hass_url)
@@ -112,7 +170,8 @@ async def run(args: argparse.Namespace, config_dir: Path, *, has_frontend: bool)
             else:
                 entry = await home.add_tesla_sync(simulator_url)
                 say(f"added Tesla Sync entry {entry.get('title')!r} pointed at the simulator")
-        say(f"Home Assistant: {hass_url}  login: {owner.username} / {owner.password}  (Ctrl-C stops both)")
+        login = f"{owner.username} / {owner.password}"
+        say(f"{READY} Home Assistant on {hass_url}  login: {login}  (Ctrl-C stops both)")
         return await process.wait()
     finally:
         await stop(process)
@@ -123,9 +182,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command line of scripts/develop."""
     parser = argparse.ArgumentParser(prog="scripts/develop", description=__doc__)
     parser.add_argument("--config", default=str(REPO / "config"), help="Home Assistant configuration folder")
+    parser.add_argument("--hass-port", type=int, default=HASS_PORT, help="Home Assistant's port on 127.0.0.1")
     parser.add_argument("--sim-port", type=int, default=8099)
     parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="typical_day")
     parser.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second")
+    parser.add_argument(
+        "--sites",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="2: a second Amber site and a second Powerwall, to see the config flow's site pickers",
+    )
     parser.add_argument("--debug", action="store_true", help="start Home Assistant with --debug")
     return parser.parse_args(argv)
 
@@ -140,8 +207,8 @@ def main(argv: list[str] | None = None) -> None:
             "the Home Assistant frontend is not installed, so the UI will be blank (the REST API works). "
             f"For the UI: scripts/run pip install '{frontend_requirement()}'"
         )
-    prepare_config(config_dir, has_frontend=has_frontend)
-    with contextlib.suppress(KeyboardInterrupt):
+    prepare_config(config_dir, has_frontend=has_frontend, port=args.hass_port)
+    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
         sys.exit(asyncio.run(run(args, config_dir, has_frontend=has_frontend)))
 
 

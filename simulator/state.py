@@ -20,6 +20,40 @@ _REQUEST_LOG_SIZE: Final = 500
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class AmberSiteSpec:
+    """One simulated Amber site (every site sees the same market)."""
+
+    id: str
+    nmi: str
+    network: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class EnergySite:
+    """One simulated Powerwall site, with its own battery."""
+
+    energy_site_id: int
+    site_name: str
+    gateway_serial: str
+
+    @property
+    def gateway_id(self) -> str:
+        """The gateway's DIN, which Tesla also uses as the product id."""
+        return f"1152100-13-J--{self.gateway_serial}"
+
+
+# The first of each is the simulator's usual one; `--sites 2` adds the second.
+AMBER_SITES: Final = (
+    AmberSiteSpec(id=AMBER_SITE_ID, nmi="4103999999", network="Ausgrid"),
+    AmberSiteSpec(id="01JSMAMBERS1TE0000000000CD", nmi="6305999999", network="CitiPower"),
+)
+ENERGY_SITES: Final = (
+    EnergySite(energy_site_id=ENERGY_SITE_ID, site_name="Home Powerwall", gateway_serial="CN321365D2SIM"),
+    EnergySite(energy_site_id=2252150987654321, site_name="Beach House", gateway_serial="CN321365D3SIM"),
+)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class RecordedRequest:
     """One request to an upstream endpoint, as the control API reports it."""
 
@@ -57,9 +91,20 @@ class Simulator:
         self.spike_start: datetime | None = None
         # Amber's rate-limit window (number of the 5-minute window, requests in it), for its headers.
         self.amber_window: tuple[int, int] = (-1, 0)
-        self.powerwall = Powerwall(zone=self.zone)
+        self.amber_sites = AMBER_SITES[: config.sites]
+        self.energy_sites = ENERGY_SITES[: config.sites]
+        self.powerwalls = {site.energy_site_id: Powerwall(zone=self.zone) for site in self.energy_sites}
         self.switch_scenario(config.scenario)
-        self.powerwall.advance(self.now())
+        self.tick()
+
+    @property
+    def powerwall(self) -> Powerwall:
+        """The first site's Powerwall: the one the control API shows and changes."""
+        return self.powerwalls[ENERGY_SITE_ID]
+
+    def energy_site(self, energy_site_id: int) -> EnergySite | None:
+        """The simulated Powerwall site with this id, if there is one."""
+        return next((site for site in self.energy_sites if site.energy_site_id == energy_site_id), None)
 
     def reset(self) -> None:
         """Back to the state the simulator started in (the clock restarts too)."""
@@ -70,9 +115,10 @@ class Simulator:
         return self.clock.now()
 
     def tick(self) -> datetime:
-        """Bring the Powerwall up to the clock and return the instant."""
+        """Bring every Powerwall up to the clock and return the instant."""
         now = self.now()
-        self.powerwall.advance(now)
+        for powerwall in self.powerwalls.values():
+            powerwall.advance(now)
         return now
 
     def switch_scenario(self, name: str, spike_start: datetime | None = None) -> Scenario:

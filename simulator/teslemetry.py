@@ -13,69 +13,71 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from .powerwall import CAPACITY_WH, MAX_POWER_W
+from .powerwall import CAPACITY_WH, MAX_POWER_W, Powerwall
 from .responses import SIMULATOR_KEY, WRITE_ACCEPTED, tesla_error, tesla_ok
-from .state import ENERGY_SITE_ID, Simulator
+from .state import EnergySite, Simulator
 from .tariff import round_rates, tariff_problems
 
-SITE_NAME: Final = "Home Powerwall"
 MODES: Final = frozenset({"self_consumption", "autonomous", "backup"})
 EXPORT_RULES: Final = frozenset({"battery_ok", "pv_only", "never"})
 HISTORY_PERIODS: Final = frozenset({"day", "week", "month", "year", "lifetime"})
 APPLY_WRITES: Final = web.RequestKey("apply_writes", bool)
-GATEWAY_ID: Final = "1152100-13-J--CN321365D2SIM"
 
 
 def products_payload(sim: Simulator) -> list[dict[str, Any]]:
-    """The account's products: one vehicle (which the integration must skip) and the energy site."""
-    pw = sim.powerwall
+    """The account's products: one vehicle (which the integration must skip) and the energy sites."""
+    vehicle: dict[str, Any] = {
+        "id": 100021,
+        "vehicle_id": 99999,
+        "vin": "LRWYGCEK3NC000000",
+        "display_name": "Car",
+        "state": "asleep",
+    }
     return [
-        {
-            "id": 100021,
-            "vehicle_id": 99999,
-            "vin": "LRWYGCEK3NC000000",
-            "display_name": "Car",
-            "state": "asleep",
-        },
-        {
-            "energy_site_id": ENERGY_SITE_ID,
-            "resource_type": "battery",
-            "site_name": SITE_NAME,
-            "id": GATEWAY_ID,
-            "gateway_id": GATEWAY_ID,
-            "asset_site_id": "a0b1c2d3-sim",
-            "warp_site_number": "STE20240701-00001",
-            "energy_left": round(pw.energy_wh, 1),
-            "total_pack_energy": CAPACITY_WH,
-            "percentage_charged": pw.percentage,
-            "battery_type": "ac_powerwall",
-            "backup_capable": True,
-            "battery_power": round(pw.flows.battery, 1),
-            "go_off_grid_test_banner_enabled": None,
-            "storm_mode_enabled": False,
-            "powerwall_onboarding_settings_set": True,
-            "powerwall_tesla_electric_interested_in": None,
-            "vpp_tour_enabled": None,
-            "sync_grid_alert_enabled": True,
-            "breaker_alert_enabled": False,
-            "components": {
-                "battery": True,
-                "battery_type": "ac_powerwall",
-                "solar": True,
-                "solar_type": "pv_panel",
-                "grid": True,
-                "load_meter": True,
-                "market_type": "residential",
-                "wall_connectors": [],
-            },
-            "features": {"rate_plan_manager_no_pricing_constraint": True},
-        },
+        vehicle,
+        *(_energy_product(site, sim.powerwalls[site.energy_site_id]) for site in sim.energy_sites),
     ]
 
 
-def site_info_payload(sim: Simulator) -> dict[str, Any]:
+def _energy_product(site: EnergySite, pw: Powerwall) -> dict[str, Any]:
+    return {
+        "energy_site_id": site.energy_site_id,
+        "resource_type": "battery",
+        "site_name": site.site_name,
+        "id": site.gateway_id,
+        "gateway_id": site.gateway_id,
+        "asset_site_id": "a0b1c2d3-sim",
+        "warp_site_number": "STE20240701-00001",
+        "energy_left": round(pw.energy_wh, 1),
+        "total_pack_energy": CAPACITY_WH,
+        "percentage_charged": pw.percentage,
+        "battery_type": "ac_powerwall",
+        "backup_capable": True,
+        "battery_power": round(pw.flows.battery, 1),
+        "go_off_grid_test_banner_enabled": None,
+        "storm_mode_enabled": False,
+        "powerwall_onboarding_settings_set": True,
+        "powerwall_tesla_electric_interested_in": None,
+        "vpp_tour_enabled": None,
+        "sync_grid_alert_enabled": True,
+        "breaker_alert_enabled": False,
+        "components": {
+            "battery": True,
+            "battery_type": "ac_powerwall",
+            "solar": True,
+            "solar_type": "pv_panel",
+            "grid": True,
+            "load_meter": True,
+            "market_type": "residential",
+            "wall_connectors": [],
+        },
+        "features": {"rate_plan_manager_no_pricing_constraint": True},
+    }
+
+
+def site_info_payload(sim: Simulator, site: EnergySite) -> dict[str, Any]:
     """`site_info` reflecting every write applied so far."""
-    pw = sim.powerwall
+    pw = sim.powerwalls[site.energy_site_id]
     components: dict[str, Any] = {
         "solar": True,
         "solar_type": "pv_panel",
@@ -106,8 +108,8 @@ def site_info_payload(sim: Simulator) -> dict[str, Any]:
         "gateways": [
             {
                 "device_id": "gateway-sim-0001",
-                "din": "1152100-13-J--CN321365D2SIM",
-                "serial_number": "CN321365D2SIM",
+                "din": site.gateway_id,
+                "serial_number": site.gateway_serial,
                 "part_number": "1152100-13-J",
                 "part_type": 10,
                 "part_name": "Tesla Backup Gateway 2",
@@ -145,8 +147,8 @@ def site_info_payload(sim: Simulator) -> dict[str, Any]:
     else:
         components["customer_preferred_export_rule"] = pw.export_rule
     return {
-        "id": GATEWAY_ID,
-        "site_name": SITE_NAME,
+        "id": site.gateway_id,
+        "site_name": site.site_name,
         "backup_reserve_percent": pw.backup_reserve_percent,
         "default_real_mode": pw.mode,
         "installation_date": "2024-07-01T10:00:00+10:00",
@@ -174,9 +176,8 @@ def site_info_payload(sim: Simulator) -> dict[str, Any]:
     }
 
 
-def live_status_payload(sim: Simulator, now: datetime) -> dict[str, Any]:
+def live_status_payload(sim: Simulator, pw: Powerwall, now: datetime) -> dict[str, Any]:
     """`live_status`: power flows (W) in Tesla's signs and the charge."""
-    pw = sim.powerwall
     flows = pw.flows
     return {
         "solar_power": round(flows.solar),
@@ -198,11 +199,13 @@ def live_status_payload(sim: Simulator, now: datetime) -> dict[str, Any]:
     }
 
 
-def history_payload(sim: Simulator, now: datetime, period: str, time_zone: str) -> dict[str, Any]:
+def history_payload(
+    sim: Simulator, site: EnergySite, now: datetime, period: str, time_zone: str
+) -> dict[str, Any]:
     """`calendar_history?kind=energy`: today's totals (Wh) as one entry at local midnight."""
     local_midnight = now.astimezone(sim.zone).replace(hour=0, minute=0, second=0, microsecond=0)
     entry: dict[str, Any] = {"timestamp": local_midnight.isoformat()}
-    entry.update({key: round(value, 1) for key, value in sim.powerwall.energy.items()})
+    entry.update({key: round(value, 1) for key, value in sim.powerwalls[site.energy_site_id].energy.items()})
     entry.update(
         {
             "grid_energy_exported_from_generator": 0,
@@ -214,18 +217,22 @@ def history_payload(sim: Simulator, now: datetime, period: str, time_zone: str) 
         }
     )
     return {
-        "serial_number": GATEWAY_ID,
+        "serial_number": site.gateway_id,
         "period": period,
         "installation_time_zone": time_zone,
         "time_series": [entry],
     }
 
 
-def _check_site(request: web.Request) -> web.Response | None:
-    site = request.match_info["site_id"]
-    if not site.isdecimal() or int(site) != ENERGY_SITE_ID:
-        return tesla_error(404, "not_found", f"Energy site {site} was not found on this account")
-    return None
+def _site(request: web.Request) -> EnergySite | None:
+    """The energy site the request's path names, if the account has it."""
+    site_id = request.match_info["site_id"]
+    return request.app[SIMULATOR_KEY].energy_site(int(site_id)) if site_id.isdecimal() else None
+
+
+def _not_found(request: web.Request) -> web.Response:
+    site_id = request.match_info["site_id"]
+    return tesla_error(404, "not_found", f"Energy site {site_id} was not found on this account")
 
 
 async def get_products(request: web.Request) -> web.Response:
@@ -240,22 +247,26 @@ async def get_site_info(request: web.Request) -> web.Response:
     """GET /api/1/energy_sites/{id}/site_info."""
     sim = request.app[SIMULATOR_KEY]
     sim.tick()
-    return _check_site(request) or tesla_ok(site_info_payload(sim))
+    site = _site(request)
+    return _not_found(request) if site is None else tesla_ok(site_info_payload(sim, site))
 
 
 async def get_live_status(request: web.Request) -> web.Response:
     """GET /api/1/energy_sites/{id}/live_status."""
     sim = request.app[SIMULATOR_KEY]
     now = sim.tick()
-    return _check_site(request) or tesla_ok(live_status_payload(sim, now))
+    site = _site(request)
+    if site is None:
+        return _not_found(request)
+    return tesla_ok(live_status_payload(sim, sim.powerwalls[site.energy_site_id], now))
 
 
 async def get_calendar_history(request: web.Request) -> web.Response:
     """GET /api/1/energy_sites/{id}/calendar_history?kind=energy|backup."""
     sim = request.app[SIMULATOR_KEY]
     now = sim.tick()
-    if (missing := _check_site(request)) is not None:
-        return missing
+    if (site := _site(request)) is None:
+        return _not_found(request)
     kind = request.query.get("kind")
     if kind == "backup":
         return tesla_ok({"events": [], "total_events": 0})
@@ -263,7 +274,7 @@ async def get_calendar_history(request: web.Request) -> web.Response:
     if kind != "energy" or period not in HISTORY_PERIODS:
         return tesla_error(400, "invalid_parameters", "kind must be energy or backup, with a valid period")
     time_zone = request.query.get("time_zone") or sim.config.time_zone
-    return tesla_ok(history_payload(sim, now, period, time_zone))
+    return tesla_ok(history_payload(sim, site, now, period, time_zone))
 
 
 async def _body(request: web.Request) -> dict[str, Any] | None:
@@ -282,8 +293,9 @@ async def post_time_of_use_settings(request: web.Request) -> web.Response:
     """POST time_of_use_settings {"tou_settings": {"tariff_content_v2": {...}}}."""
     sim = request.app[SIMULATOR_KEY]
     sim.tick()
-    if (missing := _check_site(request)) is not None:
-        return missing
+    if (site := _site(request)) is None:
+        return _not_found(request)
+    powerwall = sim.powerwalls[site.energy_site_id]
     body = await _body(request) or {}
     settings = body.get("tou_settings")
     content = settings.get("tariff_content_v2") if isinstance(settings, dict) else None
@@ -291,7 +303,7 @@ async def post_time_of_use_settings(request: web.Request) -> web.Response:
     if problems:
         return tesla_error(400, "invalid_tariff", "; ".join(problems[:5]))
     if _applied(request) and isinstance(content, dict):
-        sim.powerwall.tariff = round_rates(content)
+        powerwall.tariff = round_rates(content)
     return web.json_response(WRITE_ACCEPTED)
 
 
@@ -299,13 +311,14 @@ async def post_operation(request: web.Request) -> web.Response:
     """POST operation {"default_real_mode": ...}."""
     sim = request.app[SIMULATOR_KEY]
     sim.tick()
-    if (missing := _check_site(request)) is not None:
-        return missing
+    if (site := _site(request)) is None:
+        return _not_found(request)
+    powerwall = sim.powerwalls[site.energy_site_id]
     mode = (await _body(request) or {}).get("default_real_mode")
     if mode not in MODES:
         return tesla_error(400, "invalid_mode", f"default_real_mode must be one of {sorted(MODES)}")
     if _applied(request):
-        sim.powerwall.mode = str(mode)
+        powerwall.mode = str(mode)
     return web.json_response(WRITE_ACCEPTED)
 
 
@@ -313,13 +326,14 @@ async def post_backup(request: web.Request) -> web.Response:
     """POST backup {"backup_reserve_percent": 0..100}."""
     sim = request.app[SIMULATOR_KEY]
     sim.tick()
-    if (missing := _check_site(request)) is not None:
-        return missing
+    if (site := _site(request)) is None:
+        return _not_found(request)
+    powerwall = sim.powerwalls[site.energy_site_id]
     percent = (await _body(request) or {}).get("backup_reserve_percent")
     if isinstance(percent, bool) or not isinstance(percent, int) or not 0 <= percent <= 100:
         return tesla_error(400, "invalid_reserve", "backup_reserve_percent must be a whole number 0-100")
     if _applied(request):
-        sim.powerwall.backup_reserve_percent = percent
+        powerwall.backup_reserve_percent = percent
     return web.json_response(WRITE_ACCEPTED)
 
 
@@ -327,8 +341,9 @@ async def post_grid_import_export(request: web.Request) -> web.Response:
     """POST grid_import_export: either key optional; null means "leave as is"."""
     sim = request.app[SIMULATOR_KEY]
     sim.tick()
-    if (missing := _check_site(request)) is not None:
-        return missing
+    if (site := _site(request)) is None:
+        return _not_found(request)
+    powerwall = sim.powerwalls[site.energy_site_id]
     body = await _body(request) or {}
     rule = body.get("customer_preferred_export_rule")
     disallow = body.get("disallow_charge_from_grid_with_solar_installed")
@@ -342,9 +357,9 @@ async def post_grid_import_export(request: web.Request) -> web.Response:
         return tesla_error(400, "invalid_parameters", "nothing to change")
     if _applied(request):
         if rule is not None:
-            sim.powerwall.export_rule = str(rule)
+            powerwall.export_rule = str(rule)
         if disallow is not None:
-            sim.powerwall.grid_charging_allowed = not disallow
+            powerwall.grid_charging_allowed = not disallow
     return web.json_response(WRITE_ACCEPTED)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from datetime import datetime
+from unittest.mock import PropertyMock, patch
 
 from aioresponses import aioresponses
 from freezegun.api import FrozenDateTimeFactory
@@ -44,6 +45,17 @@ def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture
+def entity_registry_enabled_by_default() -> Generator[None]:
+    """Every entity enabled, also those off by default, as Home Assistant core's fixture of that name does."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield
+
+
+@pytest.fixture
 def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     """Snapshots through Home Assistant's extension, which masks ids and timestamps that change per run."""
     return snapshot.use_extension(HomeAssistantSnapshotExtension)
@@ -73,7 +85,7 @@ def config_entry() -> MockConfigEntry:
             CONF_ENERGY_SITE_ID: ENERGY_SITE_ID,
         },
         version=1,
-        minor_version=1,
+        minor_version=2,
     )
 
 

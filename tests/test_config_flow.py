@@ -9,6 +9,7 @@ from unittest.mock import AsyncMock, patch
 from homeassistant.config_entries import SOURCE_USER
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers.translation import async_get_translations
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -109,8 +110,8 @@ async def test_flow_asks_for_sites_when_there_is_a_choice(hass: HomeAssistant, c
 @pytest.mark.parametrize(
     ("status", "payload", "error"),
     [
-        (401, None, "invalid_auth"),
-        (500, None, "cannot_connect"),
+        (401, None, "amber_invalid_auth"),
+        (500, None, "amber_cannot_connect"),
         (200, [], "no_sites"),
     ],
 )
@@ -128,6 +129,8 @@ async def test_amber_token_errors(
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": error}
+    # What the owner reads names the service it is about.
+    assert "Amber" in await _flow_text(hass, f"error.{error}")
     cloud.amber_sites = load_fixture("amber_sites.json")
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_AMBER_API_TOKEN: AMBER_TOKEN}
@@ -137,7 +140,11 @@ async def test_amber_token_errors(
 
 @pytest.mark.parametrize(
     ("status", "batteries", "error"),
-    [(403, True, "invalid_auth"), (503, True, "cannot_connect"), (200, False, "no_energy_sites")],
+    [
+        (403, True, "teslemetry_invalid_auth"),
+        (503, True, "teslemetry_cannot_connect"),
+        (200, False, "no_energy_sites"),
+    ],
 )
 async def test_teslemetry_token_errors(
     hass: HomeAssistant, cloud: FakeCloud, status: int, batteries: bool, error: str
@@ -159,6 +166,7 @@ async def test_teslemetry_token_errors(
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "teslemetry"
     assert result["errors"] == {"base": error}
+    assert "Teslemetry" in await _flow_text(hass, f"error.{error}")
 
 
 async def test_second_entry_for_same_powerwall_aborts(
@@ -177,11 +185,17 @@ async def test_second_entry_for_same_powerwall_aborts(
     assert result["reason"] == "already_configured"
 
 
+async def _flow_text(hass: HomeAssistant, key: str, **placeholders: str) -> str:
+    """What the owner reads for a config flow string, with its placeholders filled in."""
+    translations = await async_get_translations(hass, "en", "config", [DOMAIN])
+    return translations[f"component.{DOMAIN}.config.{key}"].format(**placeholders)
+
+
 @pytest.mark.parametrize(
-    ("failing_path", "asked_for", "new_token"),
+    ("failing_path", "step", "asked_for", "new_token", "service"),
     [
-        ("/v1/sites", CONF_AMBER_API_TOKEN, "psk_new_amber"),
-        ("/products", CONF_TESLEMETRY_API_TOKEN, "new_teslemetry"),
+        ("/v1/sites", "reauth_amber", CONF_AMBER_API_TOKEN, "psk_new_amber", "Amber Electric"),
+        ("/products", "reauth_teslemetry", CONF_TESLEMETRY_API_TOKEN, "new_teslemetry", "Teslemetry"),
     ],
 )
 async def test_reauth_asks_only_for_the_failing_token(
@@ -190,18 +204,26 @@ async def test_reauth_asks_only_for_the_failing_token(
     config_entry: MockConfigEntry,
     mock_setup_entry: AsyncMock,
     failing_path: str,
+    step: str,
     asked_for: str,
     new_token: str,
+    service: str,
 ) -> None:
-    """Reauth checks both tokens, asks for the rejected one, updates the entry and reloads it."""
+    """Reauth checks both tokens, names the service that rejected one, asks for that one only, updates
+    the entry and reloads it."""
     config_entry.add_to_hass(hass)
     cloud.fail(failing_path, 401)
     result = await config_entry.start_reauth_flow(hass)
-    assert result["step_id"] == "reauth_confirm"
+    assert result["step_id"] == step
     assert list(result["data_schema"].schema) == [asked_for]
+    description = await _flow_text(hass, f"step.{step}.description", **result["description_placeholders"])
+    assert description.startswith(f"{service} rejected the")
+    assert "Home Powerwall" in description
     cloud.fail(failing_path, 401)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {asked_for: "still_bad"})
-    assert result["errors"] == {"base": "invalid_auth"}
+    error = result["errors"]["base"]
+    assert error.endswith("_invalid_auth")
+    assert (await _flow_text(hass, f"error.{error}")).startswith(f"{service} rejected the")
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {asked_for: new_token})
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reauth_successful"
@@ -219,7 +241,22 @@ async def test_reauth_inconclusive_asks_for_both(
     cloud.fail("/v1/sites", 503)
     cloud.fail("/products", 503)
     result = await config_entry.start_reauth_flow(hass)
+    assert result["step_id"] == "reauth_confirm"
     assert list(result["data_schema"].schema) == [CONF_AMBER_API_TOKEN, CONF_TESLEMETRY_API_TOKEN]
+
+
+async def test_reauth_when_both_tokens_are_rejected_asks_for_both(
+    hass: HomeAssistant, cloud: FakeCloud, config_entry: MockConfigEntry
+) -> None:
+    """Both services rejected their tokens: both are asked for, and the text names both."""
+    config_entry.add_to_hass(hass)
+    cloud.fail("/v1/sites", 401)
+    cloud.fail("/products", 401)
+    result = await config_entry.start_reauth_flow(hass)
+    assert result["step_id"] == "reauth_confirm"
+    assert list(result["data_schema"].schema) == [CONF_AMBER_API_TOKEN, CONF_TESLEMETRY_API_TOKEN]
+    description = await _flow_text(hass, "step.reauth_confirm.description", title="Home Powerwall")
+    assert "Amber Electric and Teslemetry" in description
 
 
 async def test_reauth_rejects_a_token_without_the_powerwall(
@@ -229,6 +266,7 @@ async def test_reauth_rejects_a_token_without_the_powerwall(
     config_entry.add_to_hass(hass)
     cloud.fail("/products", 401)
     result = await config_entry.start_reauth_flow(hass)
+    assert result["step_id"] == "reauth_teslemetry"
     cloud.products["response"] = [
         {"energy_site_id": 999, "resource_type": "battery", "components": {"battery": True}}
     ]

@@ -47,6 +47,7 @@ async def _set_up(hass: HomeAssistant, config_entry: MockConfigEntry, freezer: F
     await hass.async_block_till_done()
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 @pytest.mark.parametrize("platform", [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH])
 async def test_platform_snapshots(
     hass: HomeAssistant,
@@ -62,6 +63,32 @@ async def test_platform_snapshots(
     with patch("custom_components.tesla_amber_sync.PLATFORMS", [platform]):
         await _set_up(hass, config_entry, freezer)
     await snapshot_platform(hass, entity_registry, snapshot, config_entry.entry_id)
+
+
+async def test_settings_diagnostics_and_rarely_used_entities(
+    hass: HomeAssistant, init_integration: MockConfigEntry, entity_registry: er.EntityRegistry
+) -> None:
+    """Switches are settings, sync bookkeeping and firmware are diagnostics, and the stored-energy
+    sensors start disabled (the battery level says the same): registered, but without a state."""
+    categories = {
+        entry.entity_id: entry.entity_category
+        for entry in er.async_entries_for_config_entry(entity_registry, init_integration.entry_id)
+        if entry.entity_category is not None
+    }
+    assert categories == {
+        "switch.home_powerwall_auto_sync": er.EntityCategory.CONFIG,
+        "switch.home_powerwall_spike_detection": er.EntityCategory.CONFIG,
+        "switch.home_powerwall_solar_curtailment": er.EntityCategory.CONFIG,
+        "sensor.home_powerwall_sync_status": er.EntityCategory.DIAGNOSTIC,
+        "sensor.home_powerwall_last_sync": er.EntityCategory.DIAGNOSTIC,
+        "sensor.home_powerwall_firmware_version": er.EntityCategory.DIAGNOSTIC,
+    }
+    for entity_id in ("sensor.home_powerwall_energy_left", "sensor.home_powerwall_total_pack_energy"):
+        entry = entity_registry.async_get(entity_id)
+        assert entry is not None
+        assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+        assert hass.states.get(entity_id) is None
+    assert hass.states.get("sensor.home_powerwall_sync_status").state == "synced"
 
 
 async def test_values_follow_tesla_and_amber_conventions(

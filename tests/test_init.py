@@ -27,18 +27,23 @@ async def test_setup_creates_both_devices(
         (DOMAIN, str(ENERGY_SITE_ID)), init_integration.entry_id
     )
     assert powerwall is not None
-    assert (powerwall.manufacturer, powerwall.name, powerwall.sw_version) == (
+    assert (powerwall.manufacturer, powerwall.name, powerwall.sw_version, powerwall.serial_number) == (
         "Tesla",
         "Home Powerwall",
         "25.10.1",
+        "GW1234567890",
     )
-    assert powerwall.model
+    assert powerwall.model == "Powerwall"
     amber = registry.async_get_device_by_identifier(
         (DOMAIN, f"amber_{AMBER_SITE_ID}"), init_integration.entry_id
     )
     assert amber is not None
     assert amber.entry_type is dr.DeviceEntryType.SERVICE
-    assert (amber.name, amber.serial_number, amber.model) == ("Amber Electric", "4102000001", "Ausgrid")
+    assert (amber.name, amber.model, amber.serial_number) == (
+        "Amber Electric",
+        "Electricity site",
+        "4102000001",
+    )
     # The first refreshes asked each API once, with its own token.
     (prices,) = cloud.requests_to("/prices/current")
     assert prices.headers["Authorization"] == f"Bearer {AMBER_TOKEN}"
@@ -186,3 +191,75 @@ async def test_amber_failing_at_load_leaves_the_powerwall_working(
     await hass.async_block_till_done()
     assert hass.states.get("sensor.amber_electric_general_price").state == "0.3"
     assert len(cloud.tariff_pushes()) == 1
+
+
+async def test_an_older_entry_without_options_is_migrated(
+    hass: HomeAssistant, cloud: FakeCloud, config_entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    """An entry from 1.1 whose options were never saved only moves to 1.2."""
+    old = MockConfigEntry(
+        domain=DOMAIN,
+        title=config_entry.title,
+        unique_id=config_entry.unique_id,
+        data=dict(config_entry.data),
+        version=1,
+        minor_version=1,
+    )
+    freezer.move_to(START)
+    old.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(old.entry_id)
+    await hass.async_block_till_done()
+    assert (old.version, old.minor_version, dict(old.options)) == (1, 2, {})
+    assert hass.states.get("sensor.home_powerwall_aemo_price").attributes["region"] == "NSW1"
+
+
+async def test_upper_case_region_of_an_older_entry_is_migrated(
+    hass: HomeAssistant, cloud: FakeCloud, freezer: FrozenDateTimeFactory
+) -> None:
+    """An entry from before 1.2 stored the region as AEMO spells it; it keeps working, in lower case."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Home Powerwall",
+        unique_id=str(ENERGY_SITE_ID),
+        data={
+            "amber_api_token": AMBER_TOKEN,
+            "amber_site_id": AMBER_SITE_ID,
+            "teslemetry_api_token": TESLEMETRY_TOKEN,
+            "energy_site_id": ENERGY_SITE_ID,
+        },
+        options={"aemo_region": "VIC1", "spike_detection": False},
+        version=1,
+        minor_version=1,
+    )
+    await hass.config.async_set_time_zone("Australia/Sydney")
+    freezer.move_to(START)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert (entry.version, entry.minor_version) == (1, 2)
+    assert entry.options == {"aemo_region": "vic1", "spike_detection": False}
+    # The AEMO price shown is Victoria's, the region the owner chose.
+    assert hass.states.get("sensor.home_powerwall_aemo_price").attributes["region"] == "VIC1"
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    suggested = {str(key): key.description["suggested_value"] for key in result["data_schema"].schema}
+    assert suggested["aemo_region"] == "vic1"
+
+
+async def test_an_entry_from_a_newer_version_is_not_loaded(
+    hass: HomeAssistant, cloud: FakeCloud, config_entry: MockConfigEntry
+) -> None:
+    """A downgrade cannot read what a newer Tesla Sync stored: the entry stays unloaded, untouched."""
+    newer = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=config_entry.unique_id,
+        data=dict(config_entry.data),
+        options={"aemo_region": "nsw1"},
+        version=2,
+        minor_version=1,
+    )
+    newer.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(newer.entry_id)
+    assert newer.state is ConfigEntryState.MIGRATION_ERROR
+    assert newer.options == {"aemo_region": "nsw1"}
+    assert cloud.requests == []

@@ -7,11 +7,14 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType, InvalidData
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.translation import async_get_translations
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.tesla_amber_sync.const import DOMAIN
+
 VALID: dict[str, Any] = {
-    "aemo_region": "VIC1",
+    "aemo_region": "vic1",
     "spike_detection": True,
     "spike_threshold": 500,
     "spike_exit_threshold": 400,
@@ -31,7 +34,7 @@ async def test_defaults_come_from_the_site(hass: HomeAssistant, init_integration
         if key.description
     }
     assert suggested == {
-        "aemo_region": "NSW1",
+        "aemo_region": "nsw1",
         "spike_detection": False,
         "spike_threshold": 300.0,
         "spike_exit_threshold": 240.0,
@@ -73,10 +76,17 @@ async def test_invalid_options_are_refused(
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {field: error}
     assert dict(init_integration.options) == {}
+    # The message states the range allowed, in $/MWh like the field.
+    translations = await async_get_translations(hass, "en", "options", [DOMAIN])
+    message = translations[f"component.{DOMAIN}.options.error.{error}"].format(
+        **result["description_placeholders"]
+    )
+    assert message.endswith("enter -20000 to 500 $/MWh.")
 
 
 @pytest.mark.parametrize(
-    "changes", [{"spike_threshold": 0}, {"spike_min_hold_minutes": 0}, {"aemo_region": "WA1"}]
+    "changes",
+    [{"spike_threshold": 0}, {"spike_min_hold_minutes": 0}, {"aemo_region": "wa1"}, {"aemo_region": "NSW1"}],
 )
 async def test_out_of_range_values_never_reach_the_entry(
     hass: HomeAssistant, init_integration: MockConfigEntry, changes: dict[str, Any]

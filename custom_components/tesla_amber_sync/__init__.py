@@ -38,7 +38,7 @@ from .coordinator import (
     TeslaSyncRuntimeData,
 )
 from .entity import amber_device_info, powerwall_device_info
-from .options import entry_options
+from .options import OPT_AEMO_REGION, entry_options
 from .removal import async_give_back
 from .services import async_setup_services
 from .store import TeslaSyncStore
@@ -119,6 +119,17 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) ->
     return True
 
 
+async def async_migrate_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -> bool:
+    """Bring an entry stored by an older version up to date (Home Assistant refuses newer ones itself)."""
+    if entry.minor_version < 2:
+        options = dict(entry.options)
+        if isinstance(region := options.get(OPT_AEMO_REGION), str):
+            options[OPT_AEMO_REGION] = region.lower()
+        hass.config_entries.async_update_entry(entry, options=options, minor_version=2)
+        LOGGER.debug("Migrated entry %s to version 1.2", entry.entry_id)
+    return True
+
+
 async def async_remove_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -> None:
     """Give the owner's settings back, then forget what the entry persisted.
 
@@ -164,8 +175,15 @@ def _repair_stored_options(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -> 
 
 
 def _register_devices(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -> None:
-    """Create both devices up front so they exist before any entity refers to them."""
+    """Create both devices up front so they exist before any entity refers to them, and drop the device of
+    an Amber site the entry no longer uses (the owner chose another one when reconfiguring)."""
     device_registry = dr.async_get(hass)
     runtime = entry.runtime_data
-    device_registry.async_get_or_create(config_entry_id=entry.entry_id, **powerwall_device_info(runtime))
-    device_registry.async_get_or_create(config_entry_id=entry.entry_id, **amber_device_info(runtime))
+    current = {
+        device_registry.async_get_or_create(config_entry_id=entry.entry_id, **info).id
+        for info in (powerwall_device_info(runtime), amber_device_info(runtime))
+    }
+    for device in dr.async_entries_for_config_entry(device_registry, entry.entry_id):
+        if device.id not in current:
+            LOGGER.debug("Removing device %s, which this entry no longer uses", device.name)
+            device_registry.async_update_device(device.id, remove_config_entry_id=entry.entry_id)

@@ -1,4 +1,5 @@
-"""Config flow: Amber token -> Amber site -> Teslemetry token -> Powerwall site; and reauthentication."""
+"""Config flow: Amber token -> Amber site -> Teslemetry token -> Powerwall site; reauthentication and
+reconfiguration; and the options flow."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from homeassistant.config_entries import (
-    SOURCE_REAUTH,
     ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
@@ -85,8 +85,9 @@ class _FlowError(Exception):
         self.error = error
 
 
-def _error_key(err: ApiError) -> str:
-    return "invalid_auth" if isinstance(err, AuthenticationError) else "cannot_connect"
+def _error_key(service: str, err: ApiError) -> str:
+    """The form error for a failed check of `service` ("amber" or "teslemetry"): each names its service."""
+    return f"{service}_invalid_auth" if isinstance(err, AuthenticationError) else f"{service}_cannot_connect"
 
 
 def _number(minimum: float, maximum: float, step: float, unit: str) -> NumberSelector:
@@ -110,11 +111,21 @@ class TeslaSyncOptionsFlow(OptionsFlowWithReload):
                 options = TeslaSyncOptions.from_mapping(user_input, default_region=current.aemo_region)
                 return self.async_create_entry(data=options.as_mapping())
         values = current.as_mapping() if user_input is None else {**current.as_mapping(), **user_input}
+        # The errors state the range allowed, in the form's own units.
+        placeholders = {
+            "max_price": f"{MARKET_CAP:g}",
+            "floor": f"{MARKET_FLOOR:g}",
+            "spike_threshold": f"{float(values[OPT_SPIKE_THRESHOLD]):g}",
+            "max_hold": str(MAX_HOLD_MINUTES),
+            "max_cents": f"{MAX_FEED_IN_CENTS:g}",
+        }
         schema = probatio.Schema(
             {
                 probatio.Required(OPT_AEMO_REGION): SelectSelector(
                     SelectSelectorConfig(
-                        options=list(NEM_REGIONS), mode=SelectSelectorMode.DROPDOWN, translation_key="region"
+                        options=[region.lower() for region in NEM_REGIONS],
+                        mode=SelectSelectorMode.DROPDOWN,
+                        translation_key="region",
                     )
                 ),
                 probatio.Required(OPT_SPIKE_DETECTION): BooleanSelector(),
@@ -128,7 +139,10 @@ class TeslaSyncOptionsFlow(OptionsFlowWithReload):
             }
         )
         return self.async_show_form(
-            step_id="init", data_schema=self.add_suggested_values_to_schema(schema, values), errors=errors
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(schema, values),
+            errors=errors,
+            description_placeholders=placeholders,
         )
 
 
@@ -143,7 +157,8 @@ class TeslaSyncConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up one Powerwall with the Amber site that prices it."""
 
     VERSION = 1
-    MINOR_VERSION = 1
+    # 2: the AEMO region option is stored in lower case (nsw1), as its translation key.
+    MINOR_VERSION = 2
 
     @staticmethod
     @callback
@@ -156,12 +171,10 @@ class TeslaSyncConfigFlow(ConfigFlow, domain=DOMAIN):
         self._data: dict[str, Any] = {}
         self._amber_sites: tuple[AmberSite, ...] = ()
         self._energy_sites: tuple[EnergySiteProduct, ...] = ()
-        self._reauth_keys: tuple[str, ...] = ()
 
     def _base_url(self, key: str, default: str) -> str:
-        """The API address chosen in advanced mode, or the public one."""
-        source = self._data if self.source != SOURCE_REAUTH else self._get_reauth_entry().data
-        return str(source.get(key) or default)
+        """The API address chosen in the collapsed section (or stored in the entry), or the public one."""
+        return str(self._data.get(key) or default)
 
     async def _amber_sites_for(self, token: str) -> tuple[AmberSite, ...]:
         client = AmberClient(
@@ -173,7 +186,7 @@ class TeslaSyncConfigFlow(ConfigFlow, domain=DOMAIN):
             sites = await client.get_sites()
         except ApiError as err:
             LOGGER.debug("Amber token check failed: %s", err)
-            raise _FlowError(_error_key(err)) from err
+            raise _FlowError(_error_key("amber", err)) from err
         if not sites:
             raise _FlowError("no_sites")
         return sites
@@ -188,22 +201,66 @@ class TeslaSyncConfigFlow(ConfigFlow, domain=DOMAIN):
             products = await client.get_energy_sites()
         except ApiError as err:
             LOGGER.debug("Teslemetry token check failed: %s", err)
-            raise _FlowError(_error_key(err)) from err
+            raise _FlowError(_error_key("teslemetry", err)) from err
         batteries = tuple(product for product in products if product.has_battery)
         if not batteries:
             raise _FlowError("no_energy_sites")
         return batteries
 
+    async def _check_energy_site(self, token: str, energy_site_id: str | None) -> None:
+        """Check that a Teslemetry token still reaches this entry's Powerwall."""
+        energy_sites = await self._energy_sites_for(token)
+        # A token for another Tesla account would leave this entry without its Powerwall.
+        if energy_site_id not in {str(site.energy_site_id) for site in energy_sites}:
+            raise _FlowError("energy_site_missing")
+
+    def _read_addresses(self, user_input: dict[str, Any], data: dict[str, Any]) -> None:
+        """Put the API addresses of the collapsed section into `data`; only a changed one is stored, so
+        entries follow the public default if it moves."""
+        addresses = user_input.get(SECTION_API_ADDRESSES) or {}
+        for key, default in ADVANCED_URLS.items():
+            url = str(addresses.get(key) or default).rstrip("/")
+            if url != default:
+                data[key] = url
+            else:
+                data.pop(key, None)
+
+    def _addresses_section(self, current: Mapping[str, Any]) -> dict[probatio.Marker, Any]:
+        """The collapsed section of API addresses, filled in with `current` ones or the defaults."""
+        # Only someone pointing the entry at a simulator or a proxy opens it (Home Assistant retired the
+        # "advanced mode" flag for flows in favour of sections).
+        addresses = probatio.Schema(
+            {
+                probatio.Optional(key, default=current.get(key, default)): _URL_SELECTOR
+                for key, default in ADVANCED_URLS.items()
+            }
+        )
+        return {probatio.Optional(SECTION_API_ADDRESSES): section(addresses, {"collapsed": True})}
+
+    def _amber_site_schema(self, preselected: str) -> probatio.Schema:
+        """A list of the Amber sites, each shown by its NMI and status."""
+        options = [
+            SelectOptionDict(value=site.id, label=f"{site.nmi} ({site.status.value})")
+            for site in self._amber_sites
+        ]
+        return probatio.Schema(
+            {
+                probatio.Required(CONF_AMBER_SITE_ID, default=preselected): SelectSelector(
+                    SelectSelectorConfig(options=options, mode=SelectSelectorMode.LIST)
+                )
+            }
+        )
+
+    def _first_active_site(self) -> str:
+        return next(
+            (site for site in self._amber_sites if site.status is SiteStatus.ACTIVE), self._amber_sites[0]
+        ).id
+
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the Amber token."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            addresses = user_input.get(SECTION_API_ADDRESSES) or {}
-            for key, default in ADVANCED_URLS.items():
-                # Only a changed address is stored, so entries follow the public default if it moves.
-                url = str(addresses.get(key) or default).rstrip("/")
-                if url != default:
-                    self._data[key] = url
+            self._read_addresses(user_input, self._data)
             try:
                 self._amber_sites = await self._amber_sites_for(user_input[CONF_AMBER_API_TOKEN])
             except _FlowError as err:
@@ -214,19 +271,8 @@ class TeslaSyncConfigFlow(ConfigFlow, domain=DOMAIN):
                 if len(active) == 1:
                     return await self.async_step_amber_site({CONF_AMBER_SITE_ID: active[0].id})
                 return await self.async_step_amber_site()
-        # The API addresses sit in a collapsed section: only someone pointing the entry at a simulator or a
-        # proxy opens it (Home Assistant retired the "advanced mode" flag for flows in favour of sections).
-        addresses = probatio.Schema(
-            {
-                probatio.Optional(key, default=self._data.get(key, default)): _URL_SELECTOR
-                for key, default in ADVANCED_URLS.items()
-            }
-        )
         schema = probatio.Schema(
-            {
-                probatio.Required(CONF_AMBER_API_TOKEN): _TOKEN_SELECTOR,
-                probatio.Optional(SECTION_API_ADDRESSES): section(addresses, {"collapsed": True}),
-            }
+            {probatio.Required(CONF_AMBER_API_TOKEN): _TOKEN_SELECTOR, **self._addresses_section(self._data)}
         )
         return self.async_show_form(step_id="user", data_schema=schema, errors=errors)
 
@@ -235,22 +281,8 @@ class TeslaSyncConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             self._data[CONF_AMBER_SITE_ID] = user_input[CONF_AMBER_SITE_ID]
             return await self.async_step_teslemetry()
-        first_active = next(
-            (site for site in self._amber_sites if site.status is SiteStatus.ACTIVE), self._amber_sites[0]
-        )
-        options = [
-            SelectOptionDict(value=site.id, label=f"{site.nmi} ({site.status.value})")
-            for site in self._amber_sites
-        ]
         return self.async_show_form(
-            step_id="amber_site",
-            data_schema=probatio.Schema(
-                {
-                    probatio.Required(CONF_AMBER_SITE_ID, default=first_active.id): SelectSelector(
-                        SelectSelectorConfig(options=options, mode=SelectSelectorMode.LIST)
-                    )
-                }
-            ),
+            step_id="amber_site", data_schema=self._amber_site_schema(self._first_active_site())
         )
 
     async def async_step_teslemetry(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
@@ -299,7 +331,8 @@ class TeslaSyncConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
-        """Find which token was rejected, then ask for that one only."""
+        """Find which token was rejected, then ask for that one only, naming its service."""
+        self._data = dict(entry_data)
         failing: list[str] = []
         for key, check in (
             (CONF_AMBER_API_TOKEN, self._amber_sites_for),
@@ -308,22 +341,40 @@ class TeslaSyncConfigFlow(ConfigFlow, domain=DOMAIN):
             try:
                 await check(entry_data[key])
             except _FlowError as err:
-                if err.error == "invalid_auth":
+                if err.error.endswith("_invalid_auth"):
                     failing.append(key)
-        # When neither check is conclusive (say the network is down), let the owner replace both.
-        self._reauth_keys = tuple(failing) or (CONF_AMBER_API_TOKEN, CONF_TESLEMETRY_API_TOKEN)
+        if failing == [CONF_AMBER_API_TOKEN]:
+            return await self.async_step_reauth_amber()
+        if failing == [CONF_TESLEMETRY_API_TOKEN]:
+            return await self.async_step_reauth_teslemetry()
+        # Both rejected, or neither check conclusive (say the network is down): the owner may replace both.
         return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_amber(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Amber rejected its token: ask for a new one."""
+        return await self._async_reauth_form("reauth_amber", (CONF_AMBER_API_TOKEN,), user_input)
+
+    async def async_step_reauth_teslemetry(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Teslemetry rejected its token: ask for a new one."""
+        return await self._async_reauth_form("reauth_teslemetry", (CONF_TESLEMETRY_API_TOKEN,), user_input)
+
+    async def async_step_reauth_confirm(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Ask for both tokens."""
+        return await self._async_reauth_form(
+            "reauth_confirm", (CONF_AMBER_API_TOKEN, CONF_TESLEMETRY_API_TOKEN), user_input
+        )
 
     async def _check_new_tokens(self, user_input: dict[str, Any], *, energy_site_id: str | None) -> None:
         if CONF_AMBER_API_TOKEN in user_input:
             await self._amber_sites_for(user_input[CONF_AMBER_API_TOKEN])
         if CONF_TESLEMETRY_API_TOKEN in user_input:
-            energy_sites = await self._energy_sites_for(user_input[CONF_TESLEMETRY_API_TOKEN])
-            # A token for another Tesla account would leave this entry without its Powerwall.
-            if energy_site_id not in {str(site.energy_site_id) for site in energy_sites}:
-                raise _FlowError("energy_site_missing")
+            await self._check_energy_site(user_input[CONF_TESLEMETRY_API_TOKEN], energy_site_id)
 
-    async def async_step_reauth_confirm(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+    async def _async_reauth_form(
+        self, step_id: str, keys: tuple[str, ...], user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
         """Check the new token(s) and reload the entry with them."""
         errors: dict[str, str] = {}
         entry = self._get_reauth_entry()
@@ -335,10 +386,63 @@ class TeslaSyncConfigFlow(ConfigFlow, domain=DOMAIN):
             else:
                 return self.async_update_reload_and_abort(entry, data_updates=user_input)
         return self.async_show_form(
-            step_id="reauth_confirm",
-            data_schema=probatio.Schema(
-                {probatio.Required(key): _TOKEN_SELECTOR for key in self._reauth_keys}
-            ),
+            step_id=step_id,
+            data_schema=probatio.Schema({probatio.Required(key): _TOKEN_SELECTOR for key in keys}),
             description_placeholders={"title": entry.title},
             errors=errors,
+        )
+
+    async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Rotate a token early or change the API addresses; the Amber site comes next. The Powerwall is
+        the entry's identity and stays."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = dict(entry.data)
+            if SECTION_API_ADDRESSES in user_input:
+                # Absent (say from a script), the addresses stay as they are.
+                self._read_addresses(user_input, data)
+            for key in (CONF_AMBER_API_TOKEN, CONF_TESLEMETRY_API_TOKEN):
+                if user_input.get(key):
+                    data[key] = user_input[key]
+            self._data = data
+            try:
+                self._amber_sites = await self._amber_sites_for(data[CONF_AMBER_API_TOKEN])
+                await self._check_energy_site(data[CONF_TESLEMETRY_API_TOKEN], entry.unique_id)
+            except _FlowError as err:
+                errors["base"] = err.error
+            else:
+                return await self.async_step_reconfigure_amber_site()
+        schema = probatio.Schema(
+            {
+                # Left empty, a token stays as it is.
+                probatio.Optional(CONF_AMBER_API_TOKEN): _TOKEN_SELECTOR,
+                probatio.Optional(CONF_TESLEMETRY_API_TOKEN): _TOKEN_SELECTOR,
+                **self._addresses_section(entry.data),
+            }
+        )
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=schema,
+            description_placeholders={"title": entry.title},
+            errors=errors,
+        )
+
+    async def async_step_reconfigure_amber_site(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Choose the Amber site (the current one preselected), then reload the entry."""
+        entry = self._get_reconfigure_entry()
+        active = [site for site in self._amber_sites if site.status is SiteStatus.ACTIVE]
+        if user_input is None and len(active) == 1:
+            # As when the entry was added: one active site is no choice.
+            user_input = {CONF_AMBER_SITE_ID: active[0].id}
+        if user_input is not None:
+            self._data[CONF_AMBER_SITE_ID] = user_input[CONF_AMBER_SITE_ID]
+            return self.async_update_reload_and_abort(entry, data=self._data)
+        current = str(entry.data[CONF_AMBER_SITE_ID])
+        preselected = current if any(site.id == current for site in self._amber_sites) else None
+        return self.async_show_form(
+            step_id="reconfigure_amber_site",
+            data_schema=self._amber_site_schema(preselected or self._first_active_site()),
         )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, ClassVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TYPE_CHECKING, ClassVar, cast
+from zoneinfo import ZoneInfo
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
@@ -153,21 +153,36 @@ class LiveStatusCoordinator(_PowerwallCoordinator[LiveStatus]):
             raise_update_failed(err, TESLEMETRY)
 
 
+async def _async_zone(name: str) -> ZoneInfo | None:
+    """The zone called `name`, read off the event loop the first time; None when there is no such zone."""
+    try:
+        return await dt_util.async_get_time_zone(name)
+    except ValueError:
+        # Not a zone name at all (say a path); ZoneInfo refuses those with ValueError.
+        return None
+
+
 class SiteInfoCoordinator(_PowerwallCoordinator[SiteInfo]):
     """Powerwall settings (mode, reserve, tariff, export rule), every 5 minutes and after each write."""
 
     data_name = "Powerwall site info"
     cadence = SITE_INFO_UPDATE_INTERVAL
 
+    def __init__(
+        self, hass: HomeAssistant, entry: TeslaSyncConfigEntry, client: TeslemetryClient, energy_site_id: int
+    ) -> None:
+        """Poll one Powerwall site; its time zone is resolved as each site info arrives."""
+        super().__init__(hass, entry, client, energy_site_id)
+        # The zone name the Powerwall last reported and what it resolved to (None: none, or unknown).
+        self._zone_name: str | None = None
+        self._site_zone: ZoneInfo | None = None
+        self._unknown_zones: set[str] = set()
+
     @property
     def time_zone(self) -> ZoneInfo:
         """The Powerwall's own zone, which its tariff slots follow; Home Assistant's when it reports none."""
-        name = self.data.installation_time_zone or self.hass.config.time_zone
-        try:
-            return ZoneInfo(name)
-        except ZoneInfoNotFoundError, ValueError:
-            LOGGER.warning("Unknown Powerwall time zone %r, using Home Assistant's", name)
-            return ZoneInfo(self.hass.config.time_zone)
+        # Home Assistant holds its own zone as a ZoneInfo: it resolves it with async_get_time_zone too.
+        return self._site_zone or cast("ZoneInfo", dt_util.get_default_time_zone())
 
     read_at: datetime | None = None
 
@@ -177,7 +192,27 @@ class SiteInfoCoordinator(_PowerwallCoordinator[SiteInfo]):
         except ApiError as err:
             raise_update_failed(err, TESLEMETRY)
         self.read_at = dt_util.utcnow()
+        if info.installation_time_zone != self._zone_name:
+            # Resolved again only when the name changes: the refresh then never waits on it.
+            self._site_zone = await self._async_site_zone(info.installation_time_zone)
+            self._zone_name = info.installation_time_zone
         return info
+
+    async def _async_site_zone(self, name: str | None) -> ZoneInfo | None:
+        """The zone the Powerwall reports, resolved off the event loop; None when it names none we know."""
+        if not name:
+            return None
+        zone = await _async_zone(name)
+        if zone is None and name not in self._unknown_zones:
+            # Once per zone name: the Powerwall reports it again every few minutes.
+            self._unknown_zones.add(name)
+            LOGGER.warning(
+                "The Powerwall reports the time zone %r, which this system does not know; "
+                "using Home Assistant's (%s) for the tariff",
+                name,
+                self.hass.config.time_zone,
+            )
+        return zone
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

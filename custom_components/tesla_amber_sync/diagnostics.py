@@ -16,6 +16,7 @@ TO_REDACT = {
     CONF_TESLEMETRY_API_TOKEN,
     "nmi",
     "gateway_id",
+    "gateway_serial",
     "site_name",
     "title",
     "unique_id",

@@ -21,21 +21,24 @@ def powerwall_device_info(runtime: TeslaSyncRuntimeData) -> DeviceInfo:
         model=site_info.model or "Powerwall",
         name=site_info.site_name or "Powerwall",
         sw_version=site_info.firmware_version,
-        serial_number=str(runtime.energy_site_id),
+        # The gateway's serial, as on its label and in Tesla's app (the energy site id is an account key).
+        serial_number=site_info.gateway_serial,
     )
 
 
 def amber_device_info(runtime: TeslaSyncRuntimeData) -> DeviceInfo:
-    """The Amber site, a service; its NMI is the serial number and its name keeps entity ids portable."""
+    """The Amber site, a service: an electricity connection priced by Amber; its name keeps entity ids
+    portable."""
     data = runtime.prices.data
     site = None if data is None else data.site
     return DeviceInfo(
         identifiers={(DOMAIN, f"amber_{runtime.amber_site_id}")},
         entry_type=DeviceEntryType.SERVICE,
         manufacturer="Amber Electric",
-        model=None if site is None else site.network,
-        name="Amber Electric",
+        model="Electricity site",
+        # The NMI names the connection on every bill and in Amber's app: the site's serial number.
         serial_number=None if site is None else site.nmi or None,
+        name="Amber Electric",
         configuration_url="https://app.amber.com.au",
     )
 

@@ -26,6 +26,7 @@ DEFAULT_REGION: Final = "NSW1"
 class TeslaSyncOptions:
     """Options as the controller reads them."""
 
+    # AEMO's region id, as AEMO spells it (NSW1).
     aemo_region: str = DEFAULT_REGION
     # Off by default for Amber entries: Amber's own prices already carry spikes into the tariff.
     spike_detection: bool = False
@@ -42,7 +43,8 @@ class TeslaSyncOptions:
         defaults = cls(aemo_region=default_region or DEFAULT_REGION)
         threshold = float(options.get(OPT_SPIKE_THRESHOLD, defaults.spike_threshold))
         return cls(
-            aemo_region=str(options.get(OPT_AEMO_REGION, defaults.aemo_region)),
+            # Stored in lower case (a translation key); entries from before minor version 2 hold upper case.
+            aemo_region=str(options.get(OPT_AEMO_REGION, defaults.aemo_region)).upper(),
             spike_detection=bool(options.get(OPT_SPIKE_DETECTION, defaults.spike_detection)),
             spike_threshold=threshold,
             spike_exit_threshold=float(
@@ -58,7 +60,7 @@ class TeslaSyncOptions:
     def as_mapping(self) -> dict[str, Any]:
         """The form stored in `entry.options`."""
         return {
-            OPT_AEMO_REGION: self.aemo_region,
+            OPT_AEMO_REGION: self.aemo_region.lower(),
             OPT_SPIKE_DETECTION: self.spike_detection,
             OPT_SPIKE_THRESHOLD: self.spike_threshold,
             OPT_SPIKE_EXIT_THRESHOLD: self.spike_exit_threshold,

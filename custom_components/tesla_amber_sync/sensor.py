@@ -122,6 +122,7 @@ def _tariff_attributes(controller: PowerwallController) -> Mapping[str, Any] | N
 CONTROLLER_SENSORS: tuple[ControllerSensorDescription, ...] = (
     ControllerSensorDescription(
         key="sync_status",
+        entity_category=EntityCategory.DIAGNOSTIC,
         device_class=SensorDeviceClass.ENUM,
         options=[status.value for status in SyncStatus],
         value_fn=lambda controller, _: controller.status.value,
@@ -131,6 +132,7 @@ CONTROLLER_SENSORS: tuple[ControllerSensorDescription, ...] = (
     ),
     ControllerSensorDescription(
         key="last_sync",
+        entity_category=EntityCategory.DIAGNOSTIC,
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=lambda controller, _: controller.last_sync,
     ),
@@ -203,8 +205,10 @@ def _power(key: str, sign: int = 1) -> LiveStatusSensorDescription:
 
 
 def _stored_energy(key: str) -> LiveStatusSensorDescription:
+    # Off until the owner turns them on: the battery level says the same, and the pack total hardly moves.
     return PowerwallSensorDescription[LiveStatus](
         key=key,
+        entity_registry_enabled_default=False,
         device_class=SensorDeviceClass.ENERGY_STORAGE,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfEnergy.WATT_HOUR,

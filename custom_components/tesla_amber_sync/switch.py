@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.switch import SwitchEntity
+from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
@@ -34,6 +35,8 @@ async def async_setup_entry(
 class AutoSyncSwitch(ControllerEntity, SwitchEntity):
     """Keep the Powerwall's tariff in step with Amber's prices."""
 
+    _attr_entity_category = EntityCategory.CONFIG
+
     @property
     def is_on(self) -> bool:
         """Whether automatic sync is on (persisted in the entry's store)."""
@@ -50,6 +53,8 @@ class AutoSyncSwitch(ControllerEntity, SwitchEntity):
 
 class OptionSwitch(ControllerEntity, SwitchEntity):
     """An on/off option of the entry (spike detection, solar curtailment), as the options flow sets it."""
+
+    _attr_entity_category = EntityCategory.CONFIG
 
     def __init__(self, entry: TeslaSyncConfigEntry, key: str) -> None:
         """Switch the option named `key`."""

@@ -170,6 +170,7 @@ async def test_get_site_info(client: TeslemetryClient, mock_http: aioresponses) 
     assert info.export_rule is ExportRule.BATTERY_OK
     assert info.grid_charging_allowed is True
     assert info.firmware_version == "24.4.0 0fe780c9"
+    assert info.gateway_serial == "CN00000000J50D"
     assert info.battery_count == 2
     assert info.nameplate_power == 10000.0
     assert info.nameplate_energy == 27000.0
@@ -222,6 +223,7 @@ def test_site_info_from_a_bare_response() -> None:
     assert info.tariff_content_v2 is None
     assert info.installation_time_zone is None
     assert info.firmware_version is None
+    assert info.gateway_serial is None
     assert info.model is None
     assert info.backup_reserve_percent is None
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 import os
 from pathlib import Path
+import signal
 import socket
 import subprocess
 import sys
@@ -17,6 +18,8 @@ import urllib.error
 import urllib.request
 
 import pytest
+
+from simulator.devhome import READY, write_http_settings
 
 REPO = Path(__file__).resolve().parents[2]
 HASS_STARTUP_SECONDS = 120.0
@@ -31,9 +34,6 @@ homeassistant:
   latitude: -33.87
   longitude: 151.21
   elevation: 20
-http:
-  server_host: 127.0.0.1
-  server_port: {port}
 # Home Assistant enters recovery mode without a frontend; an empty development copy satisfies it without
 # installing the frontend package the test does not need.
 frontend:
@@ -121,10 +121,11 @@ def hass_url(socket_enabled: None, tmp_path: Path) -> Iterator[str]:
     (config / "custom_components" / "tesla_amber_sync").symlink_to(
         REPO / "custom_components" / "tesla_amber_sync"
     )
-    (config / "configuration.yaml").write_text(CONFIGURATION.format(port=port, stub=stub))
+    (config / "configuration.yaml").write_text(CONFIGURATION.format(stub=stub))
+    # 127.0.0.1 and the port go into Home Assistant's own HTTP settings, as scripts/develop does.
+    write_http_settings(config, port)
     log = tmp_path / "home-assistant.log"
-    # Coverage of the subprocess is not measured; keep its settings from leaking into it.
-    env = {key: value for key, value in os.environ.items() if not key.startswith("COV_CORE")}
+    env = _child_environment()
     with log.open("wb") as out:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             [sys.executable, "-m", "homeassistant", "--config", str(config), "--skip-pip"],
@@ -140,4 +141,55 @@ def hass_url(socket_enabled: None, tmp_path: Path) -> Iterator[str]:
     finally:
         stop(process)
         # Show Home Assistant's log on failure (pytest prints captured output of failed tests only).
+        sys.stdout.write(log.read_text(errors="replace")[-20000:])
+
+
+def _child_environment() -> dict[str, str]:
+    # Coverage of the subprocess is not measured; keep its settings from leaking into it.
+    return {key: value for key, value in os.environ.items() if not key.startswith("COV_CORE")}
+
+
+@pytest.fixture
+def dev_home(socket_enabled: None, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """What `scripts/develop` starts, in a fresh configuration folder: the simulator and Home Assistant
+    with the real frontend, onboarded and with Tesla Sync added. Yields Home Assistant's URL and its log.
+    """
+    hass_port, simulator_port = free_port(), free_port()
+    log = tmp_path / "develop.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [
+                sys.executable,
+                "-m",
+                "simulator.devhome",
+                "--config",
+                str(tmp_path / "config"),
+                "--hass-port",
+                str(hass_port),
+                "--sim-port",
+                str(simulator_port),
+            ],
+            cwd=REPO,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=_child_environment(),
+            # Its own process group, so Home Assistant goes too should scripts/develop need killing.
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{hass_port}"
+    try:
+        deadline = time.monotonic() + HASS_STARTUP_SECONDS
+        while f"{READY} Home Assistant on {url}" not in log.read_text(errors="replace"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"scripts/develop did not get ready:\n{log.read_text(errors='replace')[-6000:]}")
+            time.sleep(0.25)
+        yield url, log
+    finally:
+        # SIGTERM: scripts/develop stops Home Assistant (within 30 s), then itself.
+        process.terminate()
+        try:
+            process.wait(timeout=45)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
         sys.stdout.write(log.read_text(errors="replace")[-20000:])

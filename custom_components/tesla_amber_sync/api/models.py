@@ -210,6 +210,8 @@ class SiteInfo:
     grid_charging_allowed: bool = True
     tariff_content_v2: dict[str, Any] | None = None
     firmware_version: str | None = None
+    # The serial number of the site's (first) gateway: what Tesla's app and the device label show.
+    gateway_serial: str | None = None
     battery_count: int | None = None
     nameplate_power: float | None = None
     nameplate_energy: float | None = None

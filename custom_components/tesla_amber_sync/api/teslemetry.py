@@ -231,6 +231,7 @@ def parse_site_info(site_id: int, data: Mapping[str, Any]) -> SiteInfo:
         grid_charging_allowed=components.get("disallow_charge_from_grid_with_solar_installed") is not True,
         tariff_content_v2=as_dict(data.get("tariff_content_v2")),
         firmware_version=as_str(data.get("version")) or _gateway_firmware(components),
+        gateway_serial=_first_device_field(components, "gateways", "serial_number"),
         battery_count=as_int(data.get("battery_count")),
         nameplate_power=as_float(data.get("nameplate_power")),
         nameplate_energy=as_float(data.get("nameplate_energy")),
