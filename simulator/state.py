@@ -93,7 +93,11 @@ class Simulator:
         self.amber_window: tuple[int, int] = (-1, 0)
         self.amber_sites = AMBER_SITES[: config.sites]
         self.energy_sites = ENERGY_SITES[: config.sites]
-        self.powerwalls = {site.energy_site_id: Powerwall(zone=self.zone) for site in self.energy_sites}
+        # A typical Amber owner's Powerwall follows its tariff (time-based control); a first run against the
+        # simulator then has nothing to repair. Tests that need another mode set it through the write API.
+        self.powerwalls = {
+            site.energy_site_id: Powerwall(zone=self.zone, mode="autonomous") for site in self.energy_sites
+        }
         self.switch_scenario(config.scenario)
         self.tick()
 

@@ -81,7 +81,9 @@ async def test_invalid_options_are_refused(
     message = translations[f"component.{DOMAIN}.options.error.{error}"].format(
         **result["description_placeholders"]
     )
-    assert message.endswith("enter -20000 to 500 $/MWh.")
+    assert message.endswith(
+        "from -1000 $/MWh (the market floor) up to, but below, the spike threshold (500 $/MWh)."
+    )
 
 
 @pytest.mark.parametrize(

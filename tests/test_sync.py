@@ -38,7 +38,7 @@ async def advance(hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: ti
     """Move the clock and let every timer that fell due run."""
     freezer.tick(delta)
     async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def test_setup_pushes_the_rolling_tariff_once(

@@ -83,7 +83,7 @@ async def test_teslemetry_client_reads_and_writes(
     assert info.installation_time_zone == "Australia/Sydney"
     assert info.export_rule is ExportRule.BATTERY_OK
     assert info.grid_charging_allowed is True
-    assert info.operation_mode is OperationMode.SELF_CONSUMPTION
+    assert info.operation_mode is OperationMode.AUTONOMOUS
     assert info.firmware_version
     assert info.model == "Powerwall 2"
     live = await tesla.get_live_status(ENERGY_SITE_ID)

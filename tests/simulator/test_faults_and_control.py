@@ -72,7 +72,7 @@ async def test_accepted_but_not_applied(client: TestClient[Any, Any]) -> None:
     response = await client.post(f"{SITE}/operation", headers=TESLA, json={"default_real_mode": "backup"})
     assert await response.json() == {"response": {"code": 201, "message": "Updated"}}
     info = await (await client.get(f"{SITE}/site_info", headers=TESLA)).json()
-    assert info["response"]["default_real_mode"] == "self_consumption"
+    assert info["response"]["default_real_mode"] == "autonomous"
     await client.post(f"{SITE}/operation", headers=TESLA, json={"default_real_mode": "backup"})
     info = await (await client.get(f"{SITE}/site_info", headers=TESLA)).json()
     assert info["response"]["default_real_mode"] == "backup"

@@ -52,7 +52,7 @@ async def test_products(client: TestClient[Any, Any]) -> None:
 
 async def test_site_info_defaults(client: TestClient[Any, Any]) -> None:
     info = (await get(client, f"{SITE}/site_info"))["response"]
-    assert info["default_real_mode"] == "self_consumption"
+    assert info["default_real_mode"] == "autonomous"
     assert info["installation_time_zone"] == "Australia/Sydney"
     assert info["tariff_content_v2"] is None
     # Tesla omits both keys in their default state.

@@ -56,7 +56,7 @@ async def test_two_powerwalls_each_with_its_own_settings(client: TestClient[Any,
     beach = (await _json(client, f"{BEACH_HOUSE}/site_info", TESLA))["response"]
     home = (await _json(client, f"{HOME}/site_info", TESLA))["response"]
     assert (beach["site_name"], beach["default_real_mode"]) == ("Beach House", "autonomous")
-    assert (home["site_name"], home["default_real_mode"]) == ("Home Powerwall", "self_consumption")
+    assert (home["site_name"], home["default_real_mode"]) == ("Home Powerwall", "autonomous")
     assert (
         beach["components"]["gateways"][0]["serial_number"]
         != home["components"]["gateways"][0]["serial_number"]
