@@ -196,6 +196,8 @@ async def _flow_text(hass: HomeAssistant, key: str, **placeholders: str) -> str:
     [
         ("/v1/sites", "reauth_amber", CONF_AMBER_API_TOKEN, "psk_new_amber", "Amber Electric"),
         ("/products", "reauth_teslemetry", CONF_TESLEMETRY_API_TOKEN, "new_teslemetry", "Teslemetry"),
+        # Only the Powerwall's settings rejected the token: still Teslemetry's token alone is asked for.
+        ("/site_info", "reauth_teslemetry", CONF_TESLEMETRY_API_TOKEN, "new_teslemetry", "Teslemetry"),
     ],
 )
 async def test_reauth_asks_only_for_the_failing_token(

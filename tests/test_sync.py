@@ -338,3 +338,37 @@ async def test_tariff_replaced_on_the_powerwall_is_written_back(
     assert len(pushes) == 2
     assert pushes[-1] == ours
     assert hass.states.get(SYNC_STATUS).state == "synced"
+
+
+async def test_writes_never_applied_raise_a_repair_and_slow_down(
+    hass: HomeAssistant, init_integration: MockConfigEntry, cloud: FakeCloud, freezer: FrozenDateTimeFactory
+) -> None:
+    """Accepted but never applied: after 3 tries a repair says so and retries slow to every 30 minutes;
+    when the Powerwall applies one, the repair goes."""
+    cloud.apply_writes = False
+    cloud.set_prices(lambda _: 41.0, lambda _: -8.0)
+    issue_id = f"tariff_not_applied_{init_integration.entry_id}"
+    for _ in range(3):
+        await advance(hass, freezer, timedelta(minutes=5))
+    assert len(cloud.tariff_pushes()) == 4  # the first push at setup, then three that never applied
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+    for _ in range(5):
+        await advance(hass, freezer, timedelta(minutes=5))
+    assert len(cloud.tariff_pushes()) == 4
+    cloud.apply_writes = True
+    await advance(hass, freezer, timedelta(minutes=5))
+    assert len(cloud.tariff_pushes()) == 5
+    assert hass.states.get(SYNC_STATUS).state == "synced"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_auto_sync_turned_off_during_a_push_says_disabled(
+    hass: HomeAssistant, init_integration: MockConfigEntry, cloud: FakeCloud
+) -> None:
+    """A push in flight when the owner turns auto sync off: the status ends `disabled`, not `synced`."""
+    push = hass.async_create_task(hass.services.async_call(DOMAIN, "sync_tou_schedule", blocking=True))
+    await hass.services.async_call("switch", SERVICE_TURN_OFF, {ATTR_ENTITY_ID: AUTO_SYNC}, blocking=True)
+    await push
+    await hass.async_block_till_done()
+    assert len(cloud.tariff_pushes()) == 2
+    assert hass.states.get(SYNC_STATUS).state == "disabled"

@@ -391,3 +391,33 @@ async def test_store_version_1_is_migrated_and_its_restore_completes(
     assert migrated["data"]["ours"] == []
     assert migrated["data"]["auto_sync"] is False
     assert migrated["data"]["last_push"]["fingerprint"] == "0f3c2a9b8d7e6f51"
+
+
+async def test_a_record_that_lost_the_owners_mode_asks_which_to_return_to(
+    hass: HomeAssistant,
+    cloud: FakeCloud,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    """A version 1 record saved the owner's mode as `unknown` (a partial reply): nothing is guessed, and no
+    write fails over and over; a repair asks for the mode, and the chosen one is written and checked."""
+    stored = load_fixture("store_v1.json")
+    key = f"{DOMAIN}.{config_entry.entry_id}"
+    stored["key"] = key
+    stored["data"]["baseline"] = {"operation_mode": "unknown", "captured_at": "2026-11-21T01:55:00+00:00"}
+    hass_storage[key] = stored
+    await setup_entry(hass, config_entry, freezer)
+    await tick(hass, freezer, 10)
+    assert cloud.requests_to("/operation") == []
+    issue_id = f"choose_mode_{config_entry.entry_id}"
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    flow = await start_fix(hass, issue_id)
+    assert flow["step_id"] == "choose"
+    result = await continue_fix(hass, flow, {"mode": "self_consumption"})
+    assert result["type"] == "create_entry"
+    assert [r.json for r in cloud.requests_to("/operation")] == [{"default_real_mode": "self_consumption"}]
+    assert cloud.site_info["default_real_mode"] == "self_consumption"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+    assert hass_storage[key]["data"]["mode_to_choose"] is False

@@ -207,12 +207,26 @@ class TeslaSyncConfigFlow(ConfigFlow, domain=DOMAIN):
             raise _FlowError("no_energy_sites")
         return batteries
 
+    async def _site_info_for(self, token: str, energy_site_id: int) -> None:
+        """Check that a Teslemetry token reads this Powerwall's settings."""
+        client = TeslemetryClient(
+            async_get_clientsession(self.hass),
+            token,
+            base_url=self._base_url(CONF_TESLEMETRY_BASE_URL, TESLEMETRY_BASE_URL),
+        )
+        try:
+            await client.get_site_info(energy_site_id)
+        except ApiError as err:
+            LOGGER.debug("Teslemetry site check failed: %s", err)
+            raise _FlowError(_error_key("teslemetry", err)) from err
+
     async def _check_energy_site(self, token: str, energy_site_id: str | None) -> None:
         """Check that a Teslemetry token still reaches this entry's Powerwall."""
         energy_sites = await self._energy_sites_for(token)
         # A token for another Tesla account would leave this entry without its Powerwall.
         if energy_site_id not in {str(site.energy_site_id) for site in energy_sites}:
             raise _FlowError("energy_site_missing")
+        await self._site_info_for(token, int(energy_site_id))
 
     def _read_addresses(self, user_input: dict[str, Any], data: dict[str, Any]) -> None:
         """Put the API addresses of the collapsed section into `data`; only a changed one is stored, so
@@ -334,9 +348,11 @@ class TeslaSyncConfigFlow(ConfigFlow, domain=DOMAIN):
         """Find which token was rejected, then ask for that one only, naming its service."""
         self._data = dict(entry_data)
         failing: list[str] = []
+        site_id = int(entry_data[CONF_ENERGY_SITE_ID])
         for key, check in (
             (CONF_AMBER_API_TOKEN, self._amber_sites_for),
-            (CONF_TESLEMETRY_API_TOKEN, self._energy_sites_for),
+            # The Powerwall's own settings too: a 401 there alone must still point at Teslemetry's token.
+            (CONF_TESLEMETRY_API_TOKEN, lambda token: self._check_energy_site(token, str(site_id))),
         ):
             try:
                 await check(entry_data[key])

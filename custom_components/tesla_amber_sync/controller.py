@@ -53,6 +53,10 @@ SPIKE_TARIFF_CODE: Final = "TESLA_SYNC:SPIKE"
 SPIKE_TARIFF_NAME: Final = "Tesla Sync (price spike)"
 SPIKE_KEY: Final = "spike"
 CURTAILMENT_KEY: Final = "curtailment"
+# Tariff writes accepted but never applied this many times in a row raise a repair, and automatic retries
+# slow down to one per `SLOW_RETRY` (the owner can still push at once).
+MAX_UNAPPLIED_WRITES: Final = 3
+SLOW_RETRY: Final = timedelta(minutes=30)
 # Decisions that depend on time alone (a simulated spike's end, AEMO silence, restore back-off) run this
 # often.
 EVALUATE_EVERY: Final = timedelta(minutes=1)
@@ -95,6 +99,9 @@ class PowerwallController:
         self.forecast_price = ForecastPrice.PREDICTED
         self.last_build: TariffBuild | None = None
         self.rejection_message: str | None = None
+        # Tariff writes in a row that the Powerwall accepted but did not apply, and when the last was.
+        self._unapplied_writes = 0
+        self._last_unapplied_at: datetime | None = None
         # Whether the last plan held back a write because the owner's setting was never read.
         self._blocked = False
         # A restore is tried afresh after a restart: the budget bounds retries within one run.
@@ -331,6 +338,16 @@ class PowerwallController:
         await self.writer.async_save()
         ir.async_delete_issue(self.hass, DOMAIN, self._tbc_issue_id)
         self._notify()
+
+    async def async_choose_mode(self, mode: OperationMode) -> None:
+        """The owner says which mode they had (a record that lost it): it is theirs, and comes back now."""
+        self.state.baseline[Setting.OPERATION_MODE] = mode.value
+        self.state.ours.add(Setting.OPERATION_MODE)
+        self.state.mode_to_choose = False
+        self.state.restore = RestoreBudget()
+        await self.writer.async_save()
+        ir.async_delete_issue(self.hass, DOMAIN, self._choose_mode_issue_id)
+        await self.async_reconcile(PushTrigger.SCHEDULE, action=_Action(trigger=PushTrigger.SCHEDULE))
 
     async def async_retry_restore(self) -> None:
         """The restore repair's fix: try giving the owner's settings back again now."""
@@ -618,6 +635,8 @@ class PowerwallController:
                 # not held to the minimum interval between automatic pushes (the rate limit still applies).
                 held_tariff = self.writer.site_info.tariff_content_v2
                 handing_back = isinstance(held_tariff, dict) and held_tariff.get("code") == SPIKE_TARIFF_CODE
+                if self._slowed_down(now, trigger):
+                    continue
                 if self._amber_may_push(now, PushTrigger.REQUEST if handing_back else trigger, holds=False):
                     chosen.append((setting, value, source))
                 continue
@@ -637,6 +656,16 @@ class PowerwallController:
         order = list(Setting)
         chosen.sort(key=lambda write: order.index(write[0]))
         return chosen
+
+    def _slowed_down(self, now: datetime, trigger: PushTrigger) -> bool:
+        """After writes the Powerwall accepted but never applied, automatic retries slow to `SLOW_RETRY`."""
+        if self._unapplied_writes < MAX_UNAPPLIED_WRITES or trigger is not PushTrigger.SCHEDULE:
+            return False
+        last = self._last_unapplied_at
+        if last is not None and now - last < SLOW_RETRY:
+            self._schedule_retry(last + SLOW_RETRY)
+            return True
+        return False
 
     def _amber_may_push(self, now: datetime, trigger: PushTrigger, *, holds: bool) -> bool:
         build = self.last_build
@@ -678,11 +707,35 @@ class PowerwallController:
             elif setting in outcome.verified:
                 self._last_tariff_write = WriteOutcome.VERIFIED
                 self.rejection_message = None
+                self._unapplied_writes = 0
                 ir.async_delete_issue(self.hass, DOMAIN, self._rejected_issue_id)
+                ir.async_delete_issue(self.hass, DOMAIN, self._not_applied_issue_id)
                 LOGGER.info("Pushed and verified the Amber tariff on the Powerwall")
             else:
                 self._last_tariff_write = WriteOutcome.NOT_APPLIED
-                LOGGER.info("The Powerwall does not show the pushed tariff yet; retrying next cycle")
+                self._unapplied_writes += 1
+                self._last_unapplied_at = now
+                if self._unapplied_writes == MAX_UNAPPLIED_WRITES:
+                    LOGGER.warning(
+                        "The Powerwall accepted the tariff %s times without applying it; retrying every %s",
+                        MAX_UNAPPLIED_WRITES,
+                        SLOW_RETRY,
+                    )
+                    ir.async_create_issue(
+                        self.hass,
+                        DOMAIN,
+                        self._not_applied_issue_id,
+                        is_fixable=False,
+                        severity=ir.IssueSeverity.WARNING,
+                        translation_key="tariff_not_applied",
+                        translation_placeholders={
+                            "title": self._entry.title,
+                            "attempts": str(MAX_UNAPPLIED_WRITES),
+                            "minutes": str(int(SLOW_RETRY.total_seconds() // 60)),
+                        },
+                    )
+                else:
+                    LOGGER.info("The Powerwall does not show the pushed tariff yet; retrying next cycle")
             build = self.last_build
             if setting in outcome.sent and build is not None and build.tariff is not None:
                 self.state.last_push = PushRecord(
@@ -715,6 +768,14 @@ class PowerwallController:
     @property
     def _rejected_issue_id(self) -> str:
         return f"tariff_rejected_{self._entry.entry_id}"
+
+    @property
+    def _not_applied_issue_id(self) -> str:
+        return f"tariff_not_applied_{self._entry.entry_id}"
+
+    @property
+    def _choose_mode_issue_id(self) -> str:
+        return f"choose_mode_{self._entry.entry_id}"
 
     @property
     def _restore_issue_id(self) -> str:
@@ -760,6 +821,17 @@ class PowerwallController:
 
     def _update_repairs(self, now: datetime) -> None:
         held = self.writer.site_info
+        if self.state.mode_to_choose:
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                self._choose_mode_issue_id,
+                is_fixable=True,
+                severity=ir.IssueSeverity.ERROR,
+                translation_key="choose_mode",
+                translation_placeholders={"title": self._entry.title, "mode": held.operation_mode.value},
+                data={"entry_id": self._entry.entry_id},
+            )
         wants = (
             self.state.auto_sync
             and not self.state.time_based_control_dismissed

@@ -12,7 +12,10 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.selector import SelectSelector, SelectSelectorConfig
+import probatio
 
+from .api.models import OperationMode
 from .const import DOMAIN
 from .control.claims import Setting
 from .tariff import TariffDecodeError, decode_tariff
@@ -125,6 +128,35 @@ class RestoreFailedFlow(_IssueFlow):
         return self.async_create_entry(data={})
 
 
+class ChooseModeFlow(_IssueFlow):
+    """The owner picks the operation mode to return to (a record that lost it)."""
+
+    async def async_step_init(self, user_input: dict[str, str] | None = None) -> RepairsFlowResult:
+        """Ask first (the repairs dashboard starts the flow with the issue's data, not an answer)."""
+        return await self.async_step_choose()
+
+    async def async_step_choose(self, user_input: dict[str, str] | None = None) -> RepairsFlowResult:
+        """One choice of the three modes; the writer puts it on the Powerwall and checks it took."""
+        if user_input is not None:
+            try:
+                await self._entry.runtime_data.controller.async_choose_mode(OperationMode(user_input["mode"]))
+            except HomeAssistantError:
+                return self.async_abort(reason="write_failed")
+            return self.async_create_entry(data={})
+        modes = [mode.value for mode in OperationMode if mode is not OperationMode.UNKNOWN]
+        return self.async_show_form(
+            step_id="choose",
+            data_schema=probatio.Schema(
+                {
+                    probatio.Required("mode"): SelectSelector(
+                        SelectSelectorConfig(options=modes, translation_key="operation_mode")
+                    )
+                }
+            ),
+            description_placeholders=self._placeholders(),
+        )
+
+
 async def async_create_fix_flow(
     hass: HomeAssistant, issue_id: str, data: dict[str, str | int | float | None] | None
 ) -> RepairsFlow:
@@ -135,4 +167,6 @@ async def async_create_fix_flow(
         raise data_entry_flow.UnknownHandler
     if issue_id.startswith("not_in_time_based_control_"):
         return TimeBasedControlFlow(entry)
+    if issue_id.startswith("choose_mode_"):
+        return ChooseModeFlow(entry)
     return RestoreFailedFlow(entry)

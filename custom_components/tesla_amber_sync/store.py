@@ -110,6 +110,9 @@ class PersistedState:
     amber_content: dict[str, Any] | None = None
     amber_claims_mode: bool = False
     time_based_control_dismissed: bool = False
+    # A record from an older version that lost the owner's mode (the Powerwall answered without it): the
+    # owner is asked which mode to return to.
+    mode_to_choose: bool = False
     overrides: dict[str, Any] = field(default_factory=dict)
     profiles: dict[str, Any] = field(default_factory=dict)
 
@@ -129,6 +132,7 @@ class PersistedState:
             "amber_content": self.amber_content,
             "amber_claims_mode": self.amber_claims_mode,
             "time_based_control_dismissed": self.time_based_control_dismissed,
+            "mode_to_choose": self.mode_to_choose,
             "overrides": self.overrides,
             "profiles": self.profiles,
         }
@@ -151,6 +155,7 @@ class PersistedState:
             amber_content=amber_content if isinstance(amber_content, dict) else None,
             amber_claims_mode=data.get("amber_claims_mode") is True,
             time_based_control_dismissed=data.get("time_based_control_dismissed") is True,
+            mode_to_choose=data.get("mode_to_choose") is True,
             overrides=dict(data.get("overrides") or {}),
             profiles=dict(data.get("profiles") or {}),
         )
@@ -174,6 +179,9 @@ def migrate_v1(old: dict[str, Any]) -> dict[str, Any]:
         if isinstance(mode, str) and mode != "unknown":
             baseline[Setting.OPERATION_MODE.value] = mode
             ours.append(Setting.OPERATION_MODE.value)
+        else:
+            # The owner's mode was never read: only they can say which to return to.
+            migrated["mode_to_choose"] = True
         content = old_baseline.get("tariff_content_v2")
         if "tariff_content_v2" in old_baseline and not is_own_tariff(content):
             baseline[Setting.TARIFF.value] = content

@@ -303,8 +303,7 @@ def holds_spike(state: dict[str, Any]) -> bool:
 
 def holds_amber(state: dict[str, Any]) -> bool:
     return bool(
-        state["powerwall"]["mode"] == "autonomous"
-        and state["tariff_in_force"]["code"] == AMBER_TARIFF_CODE
+        state["powerwall"]["mode"] == "autonomous" and state["tariff_in_force"]["code"] == AMBER_TARIFF_CODE
     )
 
 
@@ -351,9 +350,7 @@ async def assert_baseline_back(world: World, spike_sensor: str) -> None:
     buy, sell = side_rates(content), side_rates(content["sell_tariff"])
     written_at = await last_write_of(world, content)
     assert is_amber_tariff(buy, sell, written_at), (buy, sell, expected_rates(written_at))
-    assert (await world.state(await world.entity_id("sensor", "_operation_mode")))["state"] == (
-        "autonomous"
-    )
+    assert (await world.state(await world.entity_id("sensor", "_operation_mode")))["state"] == ("autonomous")
 
 
 async def check_aemo_spike(world: World) -> None:
