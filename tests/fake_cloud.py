@@ -42,6 +42,8 @@ class Request:
     url: URL
     json: Any
     headers: dict[str, str]
+    # When it was made, on Home Assistant's (frozen) clock.
+    at: datetime = field(default_factory=dt_util.utcnow)
 
     @property
     def path(self) -> str:
