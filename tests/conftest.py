@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Generator
-from datetime import datetime
+from datetime import datetime, timedelta
 from unittest.mock import PropertyMock, patch
 
 from aioresponses import aioresponses
@@ -11,7 +11,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
@@ -32,6 +32,8 @@ AMBER_TOKEN = "psk_secret_amber_token_123"
 TESLEMETRY_TOKEN = "teslemetry_secret_token_456"
 # 13:10 in Sydney (AEDT): mid-afternoon, an ordinary day.
 START = datetime.fromisoformat("2026-11-21T02:10:00+00:00")
+# Where the fixture leaves the clock after setup: past the first poll after START's boundary.
+AFTER_BOUNDARY_POLL = timedelta(seconds=20)
 
 
 @pytest.fixture(autouse=True)
@@ -99,7 +101,15 @@ async def init_integration(
     config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
+    await past_first_poll(hass, freezer)
     return config_entry
+
+
+async def past_first_poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Move just past the first Amber poll after the boundary: 5-minute steps then land after each poll."""
+    freezer.tick(AFTER_BOUNDARY_POLL)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
 
 
 def utcnow() -> datetime:

@@ -42,6 +42,8 @@ class Request:
     url: URL
     json: Any
     headers: dict[str, str]
+    # When it was made, on Home Assistant's (frozen) clock.
+    at: datetime = field(default_factory=dt_util.utcnow)
 
     @property
     def path(self) -> str:
@@ -60,11 +62,13 @@ def amber_price_payload(
     resolution: int = 30,
     previous: int,
     next_: int,
+    confirm_after: timedelta | None = timedelta(0),
 ) -> list[dict[str, Any]]:
     """Amber `/prices/current` intervals around `now` in Amber's own shape and signs.
 
     `general` and `feed_in` give the c/kWh price (billing sign: feed-in negative when the owner is paid)
-    of the interval starting at an instant. Intervals start on the minute + 1 s as real data does.
+    of the interval starting at an instant. Intervals start on the minute + 1 s as real data does. The current
+    interval is an estimate until `confirm_after` past the start of its last 5 minutes (None: always).
     """
     step = timedelta(minutes=resolution)
     epoch = datetime(2000, 1, 1, tzinfo=UTC)
@@ -101,7 +105,8 @@ def amber_price_payload(
             if kind != "ActualInterval":
                 interval["advancedPrice"] = {"low": price - 1, "predicted": price, "high": price + 1}
             if kind == "CurrentInterval":
-                interval["estimate"] = True
+                locks_in = start + step - timedelta(minutes=5)
+                interval["estimate"] = confirm_after is None or now < locks_in + confirm_after
             intervals.append(interval)
             start += step
     return intervals
@@ -132,6 +137,10 @@ class FakeCloud:
     # Amber's real horizon can be shorter than what was asked for.
     max_hours_back: float | None = None
     max_hours_ahead: float | None = None
+    # How long after its last 5-minute block starts Amber confirms the current interval (None: never).
+    confirm_after: timedelta | None = timedelta(0)
+    # Amber's `RateLimit-*` headers on every prices reply.
+    amber_headers: dict[str, str] = field(default_factory=dict)
     requests: list[Request] = field(default_factory=list)
     # Per-path overrides: a status code (with optional headers) returned instead of the normal answer.
     failures: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
@@ -217,8 +226,9 @@ class FakeCloud:
             resolution=resolution,
             previous=capped(query.get("previous"), self.max_hours_back),
             next_=capped(query.get("next"), self.max_hours_ahead),
+            confirm_after=self.confirm_after,
         )
-        return CallbackResult(payload=payload)
+        return CallbackResult(payload=payload, headers=self.amber_headers)
 
     def _products(self, url: URL, **kwargs: Any) -> CallbackResult:
         return self._record("GET", url, kwargs) or CallbackResult(payload=self.products)

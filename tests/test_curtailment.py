@@ -13,7 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.tesla_amber_sync.const import DOMAIN
 
-from .conftest import START
+from .conftest import START, past_first_poll
 from .fake_cloud import FakeCloud
 
 CURTAILED = "binary_sensor.home_powerwall_export_curtailed"
@@ -48,6 +48,7 @@ async def curtail_entry(
     hass.config_entries.async_update_entry(config_entry, options={"solar_curtailment": True})
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
+    await past_first_poll(hass, freezer)
     return config_entry
 
 

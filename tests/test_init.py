@@ -13,7 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 
 from custom_components.tesla_amber_sync.const import DOMAIN
 
-from .conftest import AMBER_TOKEN, START, TESLEMETRY_TOKEN
+from .conftest import AFTER_BOUNDARY_POLL, AMBER_TOKEN, START, TESLEMETRY_TOKEN
 from .fake_cloud import AMBER_SITE_ID, ENERGY_SITE_ID, FakeCloud
 
 
@@ -186,7 +186,8 @@ async def test_amber_failing_at_load_leaves_the_powerwall_working(
     assert cloud.tariff_pushes() == []
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [flow["context"]["source"] for flow in flows] == ([SOURCE_REAUTH] if reauth else [])
-    freezer.tick(timedelta(minutes=5))
+    # The next try is the next boundary's aligned poll.
+    freezer.tick(timedelta(minutes=5) + AFTER_BOUNDARY_POLL)
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
     assert hass.states.get("sensor.amber_electric_general_price").state == "0.3"

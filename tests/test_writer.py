@@ -19,7 +19,7 @@ from custom_components.tesla_amber_sync.const import DOMAIN
 from custom_components.tesla_amber_sync.control.restore import MAX_ATTEMPTS
 from custom_components.tesla_amber_sync.tariff import DayTariff, encode_tariff
 
-from .conftest import START
+from .conftest import START, past_first_poll
 from .fake_cloud import FakeCloud, load_fixture
 from .test_spike_response import tick, writes
 from .test_sync import period_rates
@@ -47,6 +47,7 @@ async def setup_entry(
         hass.config_entries.async_update_entry(config_entry, options=options)
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
+    await past_first_poll(hass, freezer)
     return config_entry
 
 

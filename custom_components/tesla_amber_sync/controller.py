@@ -27,7 +27,7 @@ from .const import DOMAIN, LOGGER
 from .control import curtailment as curtailment_machine, spike as spike_machine
 from .control.claims import Claim, ClaimSource, Plan, Setting, plan
 from .control.curtailment import CurtailmentAction, CurtailmentSettings, CurtailmentState
-from .control.push_policy import PushHistory, PushTrigger, PushVerdict, decide_push
+from .control.push_policy import REASSERT_AFTER, PushHistory, PushTrigger, PushVerdict, decide_push
 from .control.regions import region_for_nmi
 from .control.restore import RestoreBudget
 from .control.spike import SpikeAction, SpikeSettings, SpikeState, SpikeStep
@@ -37,6 +37,8 @@ from .repairs import describe_settings
 from .store import PersistedState, PushRecord, is_own_tariff
 from .tariff import DayTariff, ForecastPrice, TariffBuild, build_rolling_tariff, encode_tariff
 from .tariff.fingerprint import tariff_fingerprint
+from .tariff.materiality import materially_different
+from .tariff.model import slot_index
 from .tariff.prices import CENTS_PER_DOLLAR, owner_price
 from .tariff.spike import build_spike_tariff
 from .writer import DUPLICATE_WINDOW, REWRITE_AFTER, PowerwallWriter, WriteResult
@@ -211,7 +213,10 @@ class PowerwallController:
             last_write=self._last_tariff_write,
             rate_limited=self.writer.rate_limited(now),
             powerwall_holds_amber=amber is not None
-            and self.writer.same(Setting.TARIFF, amber, held.tariff_content_v2, now),
+            and (
+                self.writer.same(Setting.TARIFF, amber, held.tariff_content_v2, now)
+                or not self._amber_material(now)
+            ),
             time_based_control=held.operation_mode is OperationMode.AUTONOMOUS,
         )
 
@@ -637,6 +642,8 @@ class PowerwallController:
                 handing_back = isinstance(held_tariff, dict) and held_tariff.get("code") == SPIKE_TARIFF_CODE
                 if self._slowed_down(now, trigger):
                     continue
+                if trigger is PushTrigger.SCHEDULE and not handing_back and not self._amber_material(now):
+                    continue
                 if self._amber_may_push(now, PushTrigger.REQUEST if handing_back else trigger, holds=False):
                     chosen.append((setting, value, source))
                 continue
@@ -667,9 +674,29 @@ class PowerwallController:
             return True
         return False
 
+    def _amber_material(self, now: datetime) -> bool:
+        """Whether the latest build differs from what the Powerwall holds enough to be written.
+
+        Compared with the Powerwall itself (not the last build), so small differences cannot add up; a
+        tariff held within the margin is still re-asserted once its last verified push is old.
+        """
+        build = self.last_build
+        if build is None or build.tariff is None:
+            return True
+        record = self.state.last_push
+        if record is None or not record.verified or now - record.pushed_at >= REASSERT_AFTER:
+            return True
+        local = now.astimezone(self.time_zone)
+        return materially_different(
+            self.tariff_on_powerwall(now), build.tariff, current_slot=slot_index(local.time())
+        )
+
     def _amber_may_push(self, now: datetime, trigger: PushTrigger, *, holds: bool) -> bool:
         build = self.last_build
         if build is None or build.tariff is None:
+            return False
+        if trigger is PushTrigger.SCHEDULE and self._prices.awaiting_confirmation(now):
+            # The interval's confirmed price is due within seconds: its reply pushes (one write per interval).
             return False
         record = self.state.last_push
         verified = record if record and record.verified else None

@@ -22,6 +22,7 @@ from .api.models import (
     EnergyHistory,
     LiveStatus,
     PriceInterval,
+    RateLimitInfo,
     SiteInfo,
     SiteStatus,
 )
@@ -36,10 +37,14 @@ from .const import (
     LOGGER,
     SITE_INFO_UPDATE_INTERVAL,
 )
+from .control.amber_polling import PollPlan, PollState, next_poll, observe_error, observe_reply
 from .helpers import raise_update_failed
 
 if TYPE_CHECKING:
     from .controller import PowerwallController
+
+# A poll is never planned closer than this to the previous one.
+MIN_POLL_GAP = timedelta(seconds=1)
 
 AEMO = "AEMO"
 AMBER = "Amber"
@@ -88,7 +93,12 @@ class AmberPrices:
 
 
 class AmberPricesCoordinator(DataUpdateCoordinator[AmberPrices | None]):
-    """Amber's prices, every 5 minutes."""
+    """Amber's prices, polled on the 5-minute boundaries until each interval's price is confirmed.
+
+    `control.amber_polling` decides when the next request goes (from the replies' times, their `estimate`
+    flag and Amber's rate-limit headers); this class carries its state and sets `update_interval` to reach
+    it. Errors still go through `raise_update_failed`, so a 429's retry-after overrides the plan.
+    """
 
     config_entry: TeslaSyncConfigEntry
 
@@ -106,6 +116,25 @@ class AmberPricesCoordinator(DataUpdateCoordinator[AmberPrices | None]):
         self.client = client
         self.site_id = site_id
         self.site: AmberSite | None = None
+        self.polling = PollState()
+        self.poll_plan: PollPlan | None = None
+
+    @property
+    def rate_limit(self) -> RateLimitInfo | None:
+        """Amber's `RateLimit-*` headers of the latest reply."""
+        return self.client.last_rate_limit
+
+    def awaiting_confirmation(self, now: datetime) -> bool:
+        """Whether the current interval's confirmed price is still chased: a build now is of an estimate."""
+        return self.poll_plan is not None and self.poll_plan.awaiting_confirmation(now)
+
+    def _plan_next_poll(self, now: datetime) -> None:
+        self.poll_plan = next_poll(self.polling, now, rate_limit=self.client.last_rate_limit)
+        self.update_interval = max(self.poll_plan.at - now, MIN_POLL_GAP)
+
+    @property
+    def _interval_length(self) -> int:
+        return self.site.interval_length if self.site is not None else 30
 
     async def _async_update_data(self) -> AmberPrices:
         try:
@@ -120,8 +149,20 @@ class AmberPricesCoordinator(DataUpdateCoordinator[AmberPrices | None]):
                 self.site_id, previous=intervals_each_way, next=intervals_each_way
             )
         except ApiError as err:
+            now = dt_util.utcnow()
+            self.polling = observe_error(self.polling, now, interval_length=self._interval_length)
+            self._plan_next_poll(now)
             raise_update_failed(err, AMBER)
-        return AmberPrices(site=self.site, intervals=intervals, fetched_at=dt_util.utcnow())
+        now = dt_util.utcnow()
+        current = intervals.current(ChannelType.GENERAL)
+        self.polling = observe_reply(
+            self.polling,
+            now,
+            confirmed=current is not None and current.estimate is False,
+            interval_length=self.site.interval_length,
+        )
+        self._plan_next_poll(now)
+        return AmberPrices(site=self.site, intervals=intervals, fetched_at=now)
 
 
 class _PowerwallCoordinator[T](DataUpdateCoordinator[T]):

@@ -14,6 +14,7 @@ from custom_components.tesla_amber_sync.control.push_policy import (
     PushTrigger,
     PushVerdict,
     decide_push,
+    interval_start,
 )
 
 NOW = datetime(2026, 11, 21, 2, 10, tzinfo=UTC)
@@ -57,12 +58,24 @@ def test_reasserted_after_two_hours() -> None:
 
 
 def test_minimum_interval_applies_to_scheduled_syncs_only() -> None:
-    """Two scheduled pushes are at least five minutes apart; the owner's requests are not held back."""
-    history = PushHistory(last_automatic_attempt_at=NOW - timedelta(minutes=2))
-    scheduled = decide_push(fingerprint="x", history=history, now=NOW, trigger=PushTrigger.SCHEDULE)
-    assert scheduled == PushDecision(
-        verdict=PushVerdict.WAIT_MIN_INTERVAL, retry_at=NOW + MIN_AUTOMATIC_INTERVAL - timedelta(minutes=2)
+    """One scheduled push per 5-minute price interval; the owner's requests are not held back."""
+    history = PushHistory(last_automatic_attempt_at=NOW + timedelta(minutes=1))
+    now = NOW + timedelta(minutes=3)
+    scheduled = decide_push(fingerprint="x", history=history, now=now, trigger=PushTrigger.SCHEDULE)
+    waiting = PushDecision(verdict=PushVerdict.WAIT_MIN_INTERVAL, retry_at=NOW + MIN_AUTOMATIC_INTERVAL)
+    assert scheduled == waiting
+    assert decide_push(fingerprint="x", history=history, now=now, trigger=PushTrigger.REQUEST).verdict is (
+        PushVerdict.PUSH
     )
+
+
+def test_a_new_interval_may_push_at_once_however_late_the_last_push_came() -> None:
+    """A push at 20 s into an interval does not hold back the next interval's push at 18 s."""
+    boundary = interval_start(NOW)
+    history = PushHistory(last_automatic_attempt_at=boundary + timedelta(seconds=20))
+    now = boundary + MIN_AUTOMATIC_INTERVAL + timedelta(seconds=18)
+    decision = decide_push(fingerprint="x", history=history, now=now, trigger=PushTrigger.SCHEDULE)
+    assert decision.verdict is PushVerdict.PUSH
     assert decide_push(fingerprint="x", history=history, now=NOW, trigger=PushTrigger.REQUEST).verdict is (
         PushVerdict.PUSH
     )
@@ -102,7 +115,8 @@ def test_scheduled_pushes_never_come_closer_than_the_minimum_interval(
         trigger=trigger,
         powerwall_holds_it=holds,
     )
-    if trigger is PushTrigger.SCHEDULE and timedelta(minutes=minutes_since_attempt) < MIN_AUTOMATIC_INTERVAL:
+    same_interval = interval_start(NOW - timedelta(minutes=minutes_since_attempt)) == interval_start(NOW)
+    if trigger is PushTrigger.SCHEDULE and same_interval:
         assert decision.verdict is not PushVerdict.PUSH
     if decision.verdict is PushVerdict.WAIT_MIN_INTERVAL:
         assert decision.retry_at is not None

@@ -8,13 +8,20 @@ Powerwall); never more often than the upstream tolerates.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 # An identical tariff is pushed again after this long, to re-assert it.
 REASSERT_AFTER = timedelta(hours=2)
-# Automatic pushes are at least this far apart.
+# At most one automatic push per price interval of this length (counted on Amber's UTC-aligned boundaries,
+# so a new interval's price is pushed as soon as it is confirmed, however late the last one came).
 MIN_AUTOMATIC_INTERVAL = timedelta(minutes=5)
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def interval_start(instant: datetime) -> datetime:
+    """The start of the `MIN_AUTOMATIC_INTERVAL` price interval containing `instant`."""
+    return _EPOCH + ((instant.astimezone(UTC) - _EPOCH) // MIN_AUTOMATIC_INTERVAL) * MIN_AUTOMATIC_INTERVAL
 
 
 class PushTrigger(StrEnum):
@@ -71,7 +78,7 @@ def decide_push(
     """Decide whether the tariff with `fingerprint` should be written now.
 
     Every trigger honours the upstream's rate limit (a write before it would only be rejected). Only
-    scheduled syncs are held to the minimum interval; a forced one skips the change check too.
+    scheduled syncs are held to one push per price interval; a forced one skips the change check too.
     `powerwall_holds_it` says whether the tariff last read from the Powerwall has these rates: when it
     does not (the owner changed it in the Tesla app, or the Powerwall lost it), an unchanged tariff is
     written again rather than waiting for the periodic re-assertion.
@@ -90,10 +97,10 @@ def decide_push(
     if (
         trigger is PushTrigger.SCHEDULE
         and history.last_automatic_attempt_at is not None
-        and now - history.last_automatic_attempt_at < MIN_AUTOMATIC_INTERVAL
+        and interval_start(history.last_automatic_attempt_at) == interval_start(now)
     ):
         return PushDecision(
             verdict=PushVerdict.WAIT_MIN_INTERVAL,
-            retry_at=history.last_automatic_attempt_at + MIN_AUTOMATIC_INTERVAL,
+            retry_at=interval_start(now) + MIN_AUTOMATIC_INTERVAL,
         )
     return PushDecision(verdict=PushVerdict.PUSH)
