@@ -100,7 +100,9 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) ->
     await asyncio.gather(energy.async_refresh(), aemo.async_refresh())
 
     writer = PowerwallWriter(client=teslemetry_client, site_info=site_info, store=store, state=stored)
-    controller = PowerwallController(hass, entry, writer=writer, prices=prices, aemo=aemo)
+    controller = PowerwallController(
+        hass, entry, writer=writer, prices=prices, aemo=aemo, live_status=live_status
+    )
     entry.runtime_data = TeslaSyncRuntimeData(
         amber_client=amber_client,
         teslemetry_client=teslemetry_client,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 from zoneinfo import ZoneInfo
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_point_in_utc_time, async_track_time_interval
 from homeassistant.util import dt as dt_util
@@ -24,8 +24,9 @@ from homeassistant.util import dt as dt_util
 from .api.errors import ApiError, AuthenticationError, CommandRejectedError
 from .api.models import AemoPriceStatus, ChannelType, ExportRule, IntervalType, OperationMode
 from .const import DOMAIN, LOGGER
-from .control import curtailment as curtailment_machine, spike as spike_machine
+from .control import commands, curtailment as curtailment_machine, spike as spike_machine
 from .control.claims import Claim, ClaimSource, Plan, Setting, plan
+from .control.commands import Command, CommandKind
 from .control.curtailment import CurtailmentAction, CurtailmentSettings, CurtailmentState
 from .control.push_policy import REASSERT_AFTER, PushHistory, PushTrigger, PushVerdict, decide_push
 from .control.regions import region_for_nmi
@@ -35,16 +36,30 @@ from .control.status import BuildOutcome, SyncFacts, SyncStatus, WriteOutcome, d
 from .options import TeslaSyncOptions, entry_options
 from .repairs import describe_settings
 from .store import PersistedState, PushRecord, is_own_tariff
-from .tariff import DayTariff, ForecastPrice, TariffBuild, build_rolling_tariff, encode_tariff
+from .tariff import (
+    SLOTS_PER_DAY,
+    DayTariff,
+    ForecastPrice,
+    SlotPrice,
+    TariffBuild,
+    apply_tesla_rules,
+    build_rolling_tariff,
+    encode_tariff,
+)
 from .tariff.fingerprint import tariff_fingerprint
 from .tariff.materiality import materially_different
 from .tariff.model import slot_index
 from .tariff.prices import CENTS_PER_DOLLAR, owner_price
-from .tariff.spike import build_spike_tariff
+from .tariff.spike import build_spike_tariff, spike_window_slots
 from .writer import DUPLICATE_WINDOW, REWRITE_AFTER, PowerwallWriter, WriteResult
 
 if TYPE_CHECKING:
-    from .coordinator import AemoPriceCoordinator, AmberPricesCoordinator, TeslaSyncConfigEntry
+    from .coordinator import (
+        AemoPriceCoordinator,
+        AmberPricesCoordinator,
+        LiveStatusCoordinator,
+        TeslaSyncConfigEntry,
+    )
 
 __all__ = ["PowerwallController", "SyncStatus"]
 
@@ -53,7 +68,10 @@ TARIFF_NAME: Final = "Tesla Sync (Amber)"
 TARIFF_UTILITY: Final = "Amber Electric"
 SPIKE_TARIFF_CODE: Final = "TESLA_SYNC:SPIKE"
 SPIKE_TARIFF_NAME: Final = "Tesla Sync (price spike)"
+COMMAND_TARIFF_CODE: Final = "TESLA_SYNC:COMMAND"
+COMMAND_TARIFF_NAME: Final = "Tesla Sync (battery command)"
 SPIKE_KEY: Final = "spike"
+COMMAND_KEY: Final = "command"
 CURTAILMENT_KEY: Final = "curtailment"
 # Tariff writes accepted but never applied this many times in a row raise a repair, and automatic retries
 # slow down to one per `SLOW_RETRY` (the owner can still push at once).
@@ -85,6 +103,7 @@ class PowerwallController:
         writer: PowerwallWriter,
         prices: AmberPricesCoordinator,
         aemo: AemoPriceCoordinator,
+        live_status: LiveStatusCoordinator,
     ) -> None:
         """Wire the controller to the writer core and the coordinators whose data the features read."""
         self.hass = hass
@@ -92,6 +111,7 @@ class PowerwallController:
         self.writer = writer
         self._prices = prices
         self._aemo = aemo
+        self._live_status = live_status
         self._listeners: list[CALLBACK_TYPE] = []
         self._retry_unsub: CALLBACK_TYPE | None = None
         self._last_automatic_attempt_at: datetime | None = None
@@ -149,6 +169,23 @@ class PowerwallController:
         return CurtailmentState.from_dict(self.state.overrides.get(CURTAILMENT_KEY))
 
     @property
+    def command(self) -> Command | None:
+        """The battery command in force (persisted), if any."""
+        return Command.from_dict(self.state.overrides.get(COMMAND_KEY))
+
+    def command_restores(self) -> dict[str, Any]:
+        """What the owner gets back when the command ends (the baseline of the settings it holds)."""
+        command = self.command
+        if command is None:
+            return {}
+        claimed = commands.plan(command, window_slots=(), normal_rates=((0.0, 0.0),) * SLOTS_PER_DAY)
+        return {
+            setting.value: self.state.baseline[setting]
+            for setting in claimed
+            if setting in self.state.baseline and setting is not Setting.TARIFF
+        }
+
+    @property
     def export_rule(self) -> ExportRule:
         """The export rule the Powerwall reports."""
         return self.writer.site_info.export_rule
@@ -180,6 +217,8 @@ class PowerwallController:
             code = content.get("code")
             if code == SPIKE_TARIFF_CODE:
                 return ClaimSource.SPIKE
+            if code == COMMAND_TARIFF_CODE:
+                return ClaimSource.COMMAND
             if code == TARIFF_CODE:
                 return ClaimSource.AMBER
         amber = self.state.amber_content
@@ -200,7 +239,7 @@ class PowerwallController:
         amber = self.state.amber_content
         return SyncFacts(
             auto_sync=self.state.auto_sync,
-            override_active=self.spike_state.active,
+            override_active=self.spike_state.active or self.command is not None,
             amber_available=prices.last_update_success and data is not None,
             teslemetry_available=self.writer.readable,
             amber_age=None if data is None else max(now - data.fetched_at, timedelta(0)),
@@ -326,6 +365,47 @@ class PowerwallController:
                 await self.async_reconcile(PushTrigger.SCHEDULE)
             raise
 
+    async def async_battery_command(self, kind: CommandKind, *, minutes: float, target: float | None) -> None:
+        """Start a battery command (replacing any); raises a translated error unless it is verified."""
+        live = self._live_status.data
+        info = self.writer.site_info
+        try:
+            command = commands.start(
+                kind,
+                now=dt_util.utcnow(),
+                minutes=minutes,
+                soc=None if live is None else live.percentage_charged,
+                reserve=info.backup_reserve_percent,
+                target=target,
+            )
+        except commands.CommandError as err:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key=f"invalid_command_{err.field}",
+                translation_placeholders={"min": str(commands.MIN_MINUTES), "max": str(commands.MAX_MINUTES)},
+            ) from err
+        before = self.state.overrides.get(COMMAND_KEY)
+        self.state.overrides[COMMAND_KEY] = command.as_dict()
+        self.state.yielded = {pair for pair in self.state.yielded if pair[0] is not ClaimSource.COMMAND}
+        LOGGER.info(
+            "Battery command: %s until %s (target %s %%)", kind.value, command.ends_at, command.target
+        )
+        try:
+            await self.async_reconcile(PushTrigger.SCHEDULE, action=_Action(trigger=PushTrigger.SCHEDULE))
+        except HomeAssistantError:
+            # Nothing half-applied: the command is undone and what it changed is given back.
+            self.state.overrides[COMMAND_KEY] = before
+            await self.writer.async_save()
+            await self.async_reconcile(PushTrigger.SCHEDULE)
+            raise
+
+    async def async_end_command(self) -> None:
+        """End the battery command now; the owner's settings come back (verified, or an error is raised)."""
+        if self.state.overrides.pop(COMMAND_KEY, None) is not None:
+            LOGGER.info("Battery command ended by the owner")
+        await self.writer.async_save()
+        await self.async_reconcile(PushTrigger.SCHEDULE, action=_Action(trigger=PushTrigger.SCHEDULE))
+
     async def async_enter_time_based_control(self) -> None:
         """The repair's fix: the Amber sync holds time-based control (undone with the owner's mode)."""
         self.state.amber_claims_mode = True
@@ -376,6 +456,7 @@ class PowerwallController:
         else:
             await self._step_spike(now, None)
         await self._step_curtailment(now)
+        await self._step_command(now)
         self._build_amber(now, trigger)
         claims = self._claims(now)
         result = self._plan(claims, now)
@@ -498,6 +579,81 @@ class PowerwallController:
                 }
             await self.writer.async_save()
 
+    async def _step_command(self, now: datetime) -> None:
+        """End a command whose time is up or whose target is reached; watch that a charge is followed."""
+        command = self.command
+        if command is None:
+            ir.async_delete_issue(self.hass, DOMAIN, self._command_issue_id)
+            return
+        live = self._live_status.data if self._live_status.last_update_success else None
+        soc = None if live is None else live.percentage_charged
+        reason = commands.ended(command, now=now, soc=soc)
+        if reason is not None:
+            LOGGER.info(
+                "Battery command %s over (%s): restoring the owner's settings", command.kind.value, reason
+            )
+            self.state.overrides.pop(COMMAND_KEY, None)
+            self.state.yielded = {pair for pair in self.state.yielded if pair[0] is not ClaimSource.COMMAND}
+            ir.async_delete_issue(self.hass, DOMAIN, self._command_issue_id)
+            await self.writer.async_save()
+            return
+        info = self.writer.site_info
+        if commands.not_followed(
+            command,
+            now=now,
+            battery_power_w=None if live is None else live.battery_power,
+            grid_charging=info.grid_charging_allowed,
+        ):
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                self._command_issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="command_not_followed",
+                translation_placeholders={
+                    "title": self._entry.title,
+                    "sent": describe_settings(
+                        {
+                            s: self.state.verified_writes[s]
+                            for s in self.state.ours
+                            if s in self.state.verified_writes
+                        }
+                    ),
+                    "reported": (
+                        f"mode {info.operation_mode.value}, reserve {info.backup_reserve_percent} %, "
+                        f"battery {None if live is None else live.battery_power} W, "
+                        f"charge {soc} %"
+                    ),
+                },
+            )
+
+    def _command_claim(self, now: datetime) -> Claim | None:
+        command = self.command
+        if command is None or self.spike_state.active:
+            # A spike outranks a command: the command waits, and resumes after the spike if time is left.
+            return None
+        normal = self._normal_tariff(now)
+        window = max(command.ends_at - now, timedelta(minutes=1))
+        values = commands.plan(
+            command,
+            window_slots=spike_window_slots(now=now, time_zone=self.time_zone, window=window),
+            normal_rates=tuple((slot.buy, slot.sell) for slot in normal.slots),
+        )
+        rates = values.get(Setting.TARIFF)
+        if rates is not None:
+            tariff = apply_tesla_rules(
+                DayTariff(
+                    slots=tuple(SlotPrice(buy=buy, sell=sell) for buy, sell in rates),
+                    demand_rates=normal.demand_rates,
+                    daily_charges=normal.daily_charges,
+                )
+            )
+            values[Setting.TARIFF] = encode_tariff(
+                tariff, code=COMMAND_TARIFF_CODE, name=COMMAND_TARIFF_NAME, utility=TARIFF_UTILITY
+            )
+        return Claim(source=ClaimSource.COMMAND, values=values)
+
     def _build_amber(self, now: datetime, trigger: PushTrigger) -> None:
         """Build the rolling tariff when the prices or the half-hour changed since the last build."""
         data = self._prices.data
@@ -561,6 +717,9 @@ class PowerwallController:
                     values={Setting.OPERATION_MODE: OperationMode.AUTONOMOUS.value, Setting.TARIFF: content},
                 )
             )
+        command_claim = self._command_claim(now)
+        if command_claim is not None:
+            claims.append(command_claim)
         if self.curtailment_state.active:
             claims.append(
                 Claim(source=ClaimSource.CURTAILMENT, values={Setting.EXPORT_RULE: ExportRule.NEVER.value})
@@ -799,6 +958,10 @@ class PowerwallController:
     @property
     def _not_applied_issue_id(self) -> str:
         return f"tariff_not_applied_{self._entry.entry_id}"
+
+    @property
+    def _command_issue_id(self) -> str:
+        return f"command_not_followed_{self._entry.entry_id}"
 
     @property
     def _choose_mode_issue_id(self) -> str:

@@ -30,6 +30,7 @@ from .api.models import (
     SiteInfo,
     SpikeStatus,
 )
+from .control.commands import CommandKind
 from .controller import PowerwallController, SyncStatus
 from .coordinator import (
     AemoPriceCoordinator,
@@ -119,6 +120,18 @@ def _tariff_attributes(controller: PowerwallController) -> Mapping[str, Any] | N
     return attributes
 
 
+def _command_attributes(controller: PowerwallController) -> Mapping[str, Any] | None:
+    """When the command ends, its target (state of charge, %) and what comes back then."""
+    command = controller.command
+    if command is None:
+        return None
+    return {
+        "ends_at": command.ends_at.isoformat(),
+        "target": command.target,
+        "restores": controller.command_restores(),
+    }
+
+
 CONTROLLER_SENSORS: tuple[ControllerSensorDescription, ...] = (
     ControllerSensorDescription(
         key="sync_status",
@@ -143,6 +156,15 @@ CONTROLLER_SENSORS: tuple[ControllerSensorDescription, ...] = (
         suggested_display_precision=4,
         value_fn=_current_buy_rate,
         attributes_fn=_tariff_attributes,
+    ),
+    ControllerSensorDescription(
+        key="battery_command",
+        device_class=SensorDeviceClass.ENUM,
+        options=["none", *(kind.value for kind in CommandKind)],
+        value_fn=lambda controller, _: (
+            "none" if controller.command is None else controller.command.kind.value
+        ),
+        attributes_fn=_command_attributes,
     ),
 )
 

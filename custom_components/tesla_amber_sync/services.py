@@ -16,6 +16,7 @@ import probatio
 from .api.models import ChannelType, IntervalType
 from .const import DOMAIN
 from .control import spike as spike_machine
+from .control.commands import CommandKind
 from .control.push_policy import PushTrigger
 from .coordinator import TeslaSyncConfigEntry
 from .tariff.prices import owner_price
@@ -216,6 +217,33 @@ async def _end_spike(call: ServiceCall) -> None:
     )
 
 
+ATTR_TARGET = "target"
+COMMAND_SCHEMA = ENTRY_SCHEMA.extend(
+    {
+        probatio.Required(ATTR_DURATION): _finite_number,
+        probatio.Optional(ATTR_TARGET): _finite_number,
+    }
+)
+HOLD_SCHEMA = ENTRY_SCHEMA.extend({probatio.Required(ATTR_DURATION): _finite_number})
+COMMAND_SERVICES: dict[str, CommandKind] = {
+    "force_charge": CommandKind.CHARGE,
+    "force_discharge": CommandKind.DISCHARGE,
+    "hold_charge": CommandKind.HOLD,
+}
+
+
+async def _battery_command(call: ServiceCall) -> None:
+    entry = resolve_entry(call.hass, call)
+    await entry.runtime_data.controller.async_battery_command(
+        COMMAND_SERVICES[call.service], minutes=call.data[ATTR_DURATION], target=call.data.get(ATTR_TARGET)
+    )
+
+
+async def _end_command(call: ServiceCall) -> None:
+    entry = resolve_entry(call.hass, call)
+    await entry.runtime_data.controller.async_end_command()
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register every service of the integration."""
@@ -230,3 +258,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
     hass.services.async_register(DOMAIN, SERVICE_SIMULATE_SPIKE, _simulate_spike, SIMULATE_SCHEMA)
     hass.services.async_register(DOMAIN, SERVICE_END_SPIKE, _end_spike, ENTRY_SCHEMA)
+    for service, kind in COMMAND_SERVICES.items():
+        schema = HOLD_SCHEMA if kind is CommandKind.HOLD else COMMAND_SCHEMA
+        hass.services.async_register(DOMAIN, service, _battery_command, schema)
+    hass.services.async_register(DOMAIN, "end_command", _end_command, ENTRY_SCHEMA)
