@@ -179,10 +179,11 @@ class PowerwallController:
         if command is None:
             return {}
         claimed = commands.plan(command, window_slots=(), normal_rates=((0.0, 0.0),) * SLOTS_PER_DAY)
+        # The settings it changed (the tariff goes back to the chosen tariff, not to a value shown here).
         return {
             setting.value: self.state.baseline[setting]
             for setting in claimed
-            if setting in self.state.baseline and setting is not Setting.TARIFF
+            if setting in self.state.baseline and setting in self.state.ours and setting is not Setting.TARIFF
         }
 
     @property
@@ -798,7 +799,10 @@ class PowerwallController:
                 # Taking the tariff back from an override that ended is a hand-back, not a routine push: it is
                 # not held to the minimum interval between automatic pushes (the rate limit still applies).
                 held_tariff = self.writer.site_info.tariff_content_v2
-                handing_back = isinstance(held_tariff, dict) and held_tariff.get("code") == SPIKE_TARIFF_CODE
+                handing_back = isinstance(held_tariff, dict) and held_tariff.get("code") in {
+                    SPIKE_TARIFF_CODE,
+                    COMMAND_TARIFF_CODE,
+                }
                 if self._slowed_down(now, trigger):
                     continue
                 if trigger is PushTrigger.SCHEDULE and not handing_back and not self._amber_material(now):
