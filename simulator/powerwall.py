@@ -114,7 +114,11 @@ class Powerwall:
         else:
             battery = 0.0 if self.mode == "backup" else min(-surplus, can_discharge)
         band = self._price_band(local)
-        wants_grid_charge = self.mode == "backup" or (self.mode == "autonomous" and band == "cheap")
+        # Below its backup reserve the Powerwall charges back up to it, in any mode (grid charging allowing).
+        below_reserve = self.energy_wh < reserve_wh
+        wants_grid_charge = (
+            self.mode == "backup" or below_reserve or (self.mode == "autonomous" and band == "cheap")
+        )
         if wants_grid_charge and self.grid_charging_allowed:
             battery = -can_charge
         elif self.mode == "autonomous" and band == "dear" and self.export_rule in {None, "battery_ok"}:

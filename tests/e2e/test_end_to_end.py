@@ -197,6 +197,7 @@ async def test_tariff_reaches_the_powerwall(simulator_url: str, hass_url: str) -
         await check_aemo_spike(world)
         await check_simulated_spike(world)
         await check_curtailment(world)
+        await check_battery_command(world)
 
 
 class World:
@@ -476,3 +477,26 @@ async def check_curtailment(world: World) -> None:
     await at(later)
     assert rule_is("pv_only")(await world.sim("state"))
     await world.until_entity(rule_sensor, "pv_only", lambda s: s["state"] == "pv_only")
+
+
+async def check_battery_command(world: World) -> None:
+    """A forced charge raises the state of charge on the simulated Powerwall; ending it gives back the
+    owner's reserve."""
+    command_sensor = await world.entity_id("sensor", "_battery_command")
+    await world.sim("powerwall", {"percentage_charged": 40})
+    start = (await world.sim("state"))["powerwall"]
+    owner_reserve = start["backup_reserve_percent"]
+    await world.call("tesla_amber_sync.sync_now")
+    await world.call("tesla_amber_sync.force_charge", {"duration": 60, "target": 70})
+    await world.until_entity(command_sensor, "charging", lambda s: s["state"] == "charging")
+    await world.until_simulated(
+        "the reserve raised to 70 %", lambda s: s["powerwall"]["backup_reserve_percent"] == 70
+    )
+    await world.sim("clock", {"advance_seconds": 600})
+    state = await world.sim("state")
+    assert state["powerwall"]["percentage_charged"] > 40, state["powerwall"]
+    await world.call("tesla_amber_sync.end_command")
+    await world.until_entity(command_sensor, "none", lambda s: s["state"] == "none")
+    await world.until_simulated(
+        "the owner's reserve back", lambda s: s["powerwall"]["backup_reserve_percent"] == owner_reserve
+    )

@@ -123,3 +123,14 @@ async def test_state_reports_soc_and_can_set_it(client: TestClient[Any, Any]) ->
     assert state["powerwall"]["percentage_charged"] != 80
     assert state["powerwall"]["export_rule"] == "battery_ok"
     assert state["tariff_in_force"]["buy"] is None
+
+
+def test_below_its_reserve_the_battery_charges_from_the_grid() -> None:
+    pw = Powerwall(zone=SYDNEY, mode="self_consumption")
+    pw.set_percentage(30)
+    pw.backup_reserve_percent = 70
+    night = NOON.replace(hour=22)
+    pw.advance(night)
+    pw.advance(night + timedelta(minutes=30))
+    assert pw.percentage > 30
+    assert pw.flows.grid > 0
