@@ -38,6 +38,7 @@ from .coordinator import (
     TeslaSyncRuntimeData,
 )
 from .entity import amber_device_info, powerwall_device_info
+from .frontend_assets import async_register_frontend
 from .options import OPT_AEMO_REGION, entry_options
 from .removal import async_give_back
 from .services import async_setup_services
@@ -50,8 +51,9 @@ PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.S
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the services once for every entry."""
+    """Register the services once for every entry, and serve the tariff card and the dashboard strategy."""
     async_setup_services(hass)
+    await async_register_frontend(hass)
     return True
 
 
