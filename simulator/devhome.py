@@ -1,9 +1,9 @@
 """`scripts/develop`: the simulator plus a local Home Assistant with Tesla Sync already set up against it.
 
 First run: onboards a local user (dev/dev), adds Tesla Sync through its real config flow pointed at the
-simulator, and adds the Tesla Sync dashboard when `dashboards/tesla_sync.yaml` exists. Later runs log in
-and reuse what is there. Ctrl-C stops Home Assistant and the simulator. A configuration folder without a
-configuration.yaml (say a fresh temporary one, as the browser test uses) gets a copy of config/'s.
+simulator, and adds the Tesla Sync dashboard (the integration's dashboard strategy) and the YAML example.
+Later runs log in and reuse what is there. Ctrl-C stops Home Assistant and the simulator. A configuration
+folder without a configuration.yaml (say a fresh temporary one, as the browser test uses) gets config/'s.
 """
 
 from __future__ import annotations
@@ -92,18 +92,28 @@ def prepare_config(config_dir: Path, *, has_frontend: bool, port: int = HASS_POR
     if link.is_symlink() or link.exists():
         link.unlink()
     link.symlink_to(REPO / "custom_components" / "tesla_amber_sync")
-    dashboard = REPO / "dashboards" / "tesla_sync.yaml"
-    dashboards: dict[str, object] = {}
-    if dashboard.is_file():
-        dashboards["tesla-sync"] = {
+    # The Tesla Sync dashboard is the integration's strategy, built from the entity registry; the YAML
+    # example generated from the same layout is there too, out of the sidebar.
+    strategy = config_dir / "tesla_sync_dashboard.yaml"
+    strategy.write_text("strategy:\n  type: custom:tesla-sync\n")
+    dashboards: dict[str, object] = {
+        "tesla-sync": {
             "mode": "yaml",
             "title": "Tesla Sync",
             "icon": "mdi:home-battery",
             "show_in_sidebar": True,
-            "filename": str(dashboard),
+            "filename": str(strategy),
         }
-    else:
-        say("no dashboards/tesla_sync.yaml yet: starting without the Tesla Sync dashboard")
+    }
+    example = REPO / "dashboards" / "tesla_sync.yaml"
+    if example.is_file():
+        dashboards["tesla-sync-example"] = {
+            "mode": "yaml",
+            "title": "Tesla Sync (YAML)",
+            "icon": "mdi:home-battery-outline",
+            "show_in_sidebar": False,
+            "filename": str(example),
+        }
     # JSON is YAML: these files are generated every run and kept out of git with the rest of config/.
     (config_dir / "dashboards.yaml").write_text(json.dumps(dashboards, indent=2) + "\n")
     frontend: dict[str, str] = {}

@@ -172,3 +172,22 @@ async def test_a_charge_the_powerwall_ignores_raises_a_repair(
     assert "battery 0" in issue.translation_placeholders["reported"]
     await hass.services.async_call(DOMAIN, "end_command", blocking=True)
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_the_dashboard_buttons_start_and_end_commands(
+    hass: HomeAssistant, cloud: FakeCloud, config_entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    """A tap charges for an hour (to 100 %: a full reserve), another ends it and the owner's 20 % is back."""
+    await setup_entry(hass, config_entry, freezer)
+    await hass.services.async_call(
+        "button", "press", {"entity_id": "button.home_powerwall_charge_for_an_hour"}, blocking=True
+    )
+    state = hass.states.get(COMMAND)
+    assert state.state == "charging"
+    assert state.attributes["target"] == 100
+    assert cloud.site_info["backup_reserve_percent"] == 100
+    await hass.services.async_call(
+        "button", "press", {"entity_id": "button.home_powerwall_end_battery_command"}, blocking=True
+    )
+    assert hass.states.get(COMMAND).state == "none"
+    assert cloud.site_info["backup_reserve_percent"] == 20

@@ -48,7 +48,9 @@ async def _set_up(hass: HomeAssistant, config_entry: MockConfigEntry, freezer: F
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
-@pytest.mark.parametrize("platform", [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH])
+@pytest.mark.parametrize(
+    "platform", [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR, Platform.SWITCH]
+)
 async def test_platform_snapshots(
     hass: HomeAssistant,
     cloud: FakeCloud,

@@ -76,10 +76,10 @@ def test_translations_match_strings() -> None:
     assert english == strings
 
 
-def test_dashboard_uses_only_built_in_cards_and_real_entities() -> None:
-    """The dashboard names entities the integration creates, with Home Assistant's own cards only."""
+def test_dashboard_uses_built_in_cards_our_card_and_real_entities() -> None:
+    """The YAML example names entities the integration creates, with Home Assistant's cards and ours."""
     dashboard = yaml.safe_load((ROOT / "dashboards" / "tesla_sync.yaml").read_text())
-    built_in = {"vertical-stack", "entities", "history-graph", "gauge", "glance", "markdown"}
+    built_in = {"vertical-stack", "grid", "heading", "tile", "entities", "custom:tesla-sync-tariff-card"}
     named: set[str] = set()
 
     def walk(card: dict[str, object]) -> None:
@@ -87,17 +87,24 @@ def test_dashboard_uses_only_built_in_cards_and_real_entities() -> None:
         for child in card.get("cards", []):  # type: ignore[attr-defined]
             walk(child)
         for entity in card.get("entities", []):  # type: ignore[attr-defined]
-            named.add(entity if isinstance(entity, str) else entity["entity"])
+            if isinstance(entity, str) or "entity" in entity:
+                named.add(entity if isinstance(entity, str) else entity["entity"])
         if "entity" in card:
             named.add(str(card["entity"]))
-        if card["type"] == "markdown":
-            named.update(re.findall(r"sensor\.[a-z_]+", str(card["content"])))
 
     for view in dashboard["views"]:
         for card in view["cards"]:
             walk(card)
     assert named
     assert named <= snapshot_entity_ids()
+
+
+def test_dashboard_example_is_generated_from_the_layout() -> None:
+    """dashboards/tesla_sync.yaml is exactly what the layout the strategy uses produces: they cannot drift."""
+    from simulator import dashboard
+
+    assert (ROOT / "dashboards" / "tesla_sync.yaml").read_text() == dashboard.render()
+    assert dashboard.main(["--check"]) == 0
 
 
 # Entities whose device class draws a better icon than a fixed one (the battery level's fills with charge).

@@ -38,6 +38,7 @@ from .coordinator import (
     TeslaSyncRuntimeData,
 )
 from .entity import amber_device_info, powerwall_device_info
+from .frontend_assets import async_register_frontend
 from .options import OPT_AEMO_REGION, entry_options
 from .removal import async_give_back
 from .services import async_setup_services
@@ -46,12 +47,13 @@ from .writer import PowerwallWriter
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
-PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR, Platform.SWITCH]
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.BUTTON, Platform.SENSOR, Platform.SWITCH]
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Register the services once for every entry."""
+    """Register the services once for every entry, and serve the tariff card and the dashboard strategy."""
     async_setup_services(hass)
+    await async_register_frontend(hass)
     return True
 
 

@@ -30,6 +30,7 @@ from .api.models import (
     SiteInfo,
     SpikeStatus,
 )
+from .control.claims import ClaimSource
 from .control.commands import CommandKind
 from .controller import PowerwallController, SyncStatus
 from .coordinator import (
@@ -39,7 +40,7 @@ from .coordinator import (
     TeslaSyncConfigEntry,
 )
 from .entity import AmberEntity, ControllerEntity, PowerwallEntity
-from .tariff import rates_match, slot_index, slot_start
+from .tariff import RATE_TOLERANCE, rates_match, slot_index, slot_start
 from .tariff.prices import owner_price
 
 # Read-only: every value comes from a coordinator or the controller.
@@ -107,13 +108,29 @@ def _tariff_attributes(controller: PowerwallController) -> Mapping[str, Any] | N
         and rates_match(held, build.tariff)
     )
     zone = controller.time_zone
+
+    def slot_source(index: int, buy: float, sell: float) -> str:
+        # Each slot of the Amber tariff says how Amber priced it; any other tariff says whose it is, except
+        # that a spike tariff's slots beyond the spike keep Amber's prices, and so Amber's source.
+        if built_slots is None or build is None or build.tariff is None:
+            return source.value
+        built = build.tariff.slots[index]
+        if holds_build or (
+            source is ClaimSource.SPIKE
+            and abs(built.buy - buy) <= RATE_TOLERANCE
+            and abs(built.sell - sell) <= RATE_TOLERANCE
+        ):
+            return str(built_slots[index]["source"])
+        return source.value
+
     attributes["slots"] = [
         {
             "start": _next_occurrence(index, now, zone).isoformat(),
             "buy": price.buy,
             "sell": price.sell,
-            # Each slot of the Amber tariff says how Amber priced it; any other tariff says whose it is.
-            "source": built_slots[index]["source"] if holds_build and built_slots else source.value,
+            "source": slot_source(index, price.buy, price.sell),
+            # The demand charge in $/kW, only on a tariff that has one (the card shades these windows).
+            **({"demand": held.demand_rates[index]} if held.demand_rates else {}),
         }
         for index, price in enumerate(held.slots)
     ]

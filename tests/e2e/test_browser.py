@@ -18,7 +18,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from simulator.browser import Page, launch
+from custom_components.tesla_amber_sync.frontend_assets import content_version
+from simulator import dashboard
+from simulator.browser import DEEP_QUERY_JS, Page, launch
 from simulator.homesetup import HomeAssistantSetup, Owner
 from simulator.screenshot import log_in, open_panel
 
@@ -27,33 +29,67 @@ pytestmark = pytest.mark.e2e
 STRINGS = json.loads(
     (Path(__file__).parents[2] / "custom_components" / "tesla_amber_sync" / "strings.json").read_text()
 )
-SYNC_STATUS_NAMES: dict[str, str] = STRINGS["entity"]["sensor"]["sync_status"]["state"]
 # What the console may show that is not ours: the brands proxy cannot reach the internet for Home
 # Assistant's own icons here.
 OURS = re.compile(r"tesla_amber_sync|tesla-sync|tesla_sync|home_powerwall|amber_electric", re.IGNORECASE)
 # The repairs Home Assistant raises about how it was installed (a Python virtual environment), not ours.
 NOT_OURS = {("homeassistant", "deprecated_method")}
-SLOT_ROW = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d\d:\d\d$")
 WITHIN = 60.0
+# Defines `card`: the forecast view of the tariff card (inside its shadow root), for expressions to finish.
+CARD_JS = (
+    f"(() => {{ {DEEP_QUERY_JS} const card = deepQuery('ha-card[data-view=\"forecast\"]');"
+    " if (!card) return null;"
+)
+CARD_TEST_JS = (Path(__file__).parents[1] / "js" / "tariff_card_test.js").read_text()
+SLOTS_JS = (
+    f"{CARD_JS} return [...card.querySelectorAll('g.slot')].map((slot) => ({{"
+    " start: slot.dataset.start, buy: Number(slot.dataset.buy), sell: Number(slot.dataset.sell),"
+    " source: slot.dataset.source, current: slot.classList.contains('current'),"
+    " fill: slot.querySelector('rect.buy').getAttribute('fill') })); })()"
+)
 
 
-def line_after(text: str, label: str) -> str:
-    """The line a card shows right after `label` (an entity row's value follows its name)."""
-    lines = text.splitlines()
-    return lines[lines.index(label) + 1]
+def layout_table() -> dict[str, str | None]:
+    """Every reference of the layout and the YAML example's entity id for it."""
+    references = re.findall(r'"((?:powerwall|amber):[a-z_]+\.[a-z0-9_]+)"', dashboard.LAYOUT.read_text())
+    return {
+        reference: dashboard.lookup(*re.split(r"[:.]", reference, maxsplit=2)) for reference in references
+    }
 
 
-async def eventually_shows(page: Page, check: Any, what: str) -> str:
-    """Poll the page's text until `check(text)` holds; returns that text."""
+async def eventually_draws(page: Page, home: HomeAssistantSetup, also: Any = None) -> list[dict[str, Any]]:
+    """Wait until the card draws the 48 slots the tariff sensor holds (and `also(slots)` holds); returns them.
+
+    Equal means the same start, buy, sell and source per slot, with the slot in progress the one marked,
+    and its buy the sensor's state.
+    """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + WITHIN
+    drawn: list[dict[str, Any]] | None = None
     while True:
-        text = await page.text()
-        if check(text):
-            return text
+        drawn = await page.evaluate(SLOTS_JS)
+        sensor = await home.state("sensor.home_powerwall_tariff")
+        if drawn and sensor and len(drawn) == 48 and (also is None or also(drawn)):
+            held = {slot["start"][11:16]: slot for slot in sensor["attributes"]["slots"]}
+            current = [slot for slot in drawn if slot["current"]]
+            if (
+                all(
+                    (slot["buy"], slot["sell"], slot["source"])
+                    == (
+                        held[slot["start"][11:16]]["buy"],
+                        held[slot["start"][11:16]]["sell"],
+                        held[slot["start"][11:16]]["source"],
+                    )
+                    for slot in drawn
+                )
+                and len(current) == 1
+                and current[0] == drawn[0]
+                and float(sensor["state"]) == current[0]["buy"]
+            ):
+                return drawn
         if loop.time() > deadline:
-            pytest.fail(f"the page never showed {what}; it shows:\n{text[-3000:]}")
-        await asyncio.sleep(0.25)
+            pytest.fail(f"the card never drew the tariff sensor's slots: {drawn!r}\nsensor: {sensor!r}")
+        await asyncio.sleep(0.5)
 
 
 async def hass_command(page: Page, message: dict[str, Any]) -> Any:
@@ -70,61 +106,49 @@ async def test_first_run_in_a_browser(dev_home: tuple[str, Path]) -> None:
         await home.sign_in(Owner())
         await log_in(page, hass_url, Owner())
 
-        # The dashboard: every card, then the price and the sync status as Home Assistant holds them.
-        await open_panel(page, "/tesla-sync/overview")
+        # The dashboard the integration's strategy builds from the entity registry, the tariff card on top.
+        await open_panel(page, "/tesla-sync/home-powerwall")
         await page.wait_for_text(
             "Price now", "Power now", "Energy today", "Powerwall", "Overrides", within=WITHIN
         )
-
-        async def state(entity_id: str) -> str:
-            found = await home.state(entity_id)
-            assert found is not None, entity_id
-            return str(found["state"])
-
-        buy = await state("sensor.amber_electric_general_price")
-        assert buy not in {"unknown", "unavailable"}
-        await eventually_shows(
-            page, lambda text: line_after(text, "Buy") == f"{float(buy):.4f} $/kWh", f"Buy {buy} $/kWh"
+        tariff = await eventually_draws(page, home)
+        assert {"forecast", "fallback"} >= {slot["source"] for slot in tariff}
+        assert await page.evaluate(f"{CARD_JS} return !!card.querySelector('polyline.forecast'); }})()")
+        assert "c/kWh" in await page.evaluate(f"{CARD_JS} return card.textContent; }})()")
+        # A tooltip per slot, in c/kWh.
+        tip = await page.evaluate(
+            f"""{CARD_JS} const slot = card.querySelectorAll('g.slot')[5];
+            const box = slot.querySelector('rect.hit').getBoundingClientRect();
+            slot.dispatchEvent(new PointerEvent('pointermove', {{bubbles: true, composed: true,
+              clientX: box.x + box.width / 2, clientY: box.y + box.height / 2}}));
+            const tip = card.querySelector('.tooltip'); return tip.hidden ? '' : tip.textContent; }})()"""
         )
-        synced = await eventually_shows(
+        assert f"Buy {100 * tariff[5]['buy']:.2f} c/kWh" in tip, tip
+
+        # A spike: the slots it prices turn spike-coloured, the rest keep Amber's.
+        await hass_command(
             page,
-            lambda text: (
-                "Home Powerwall Sync status" in text
-                and line_after(text, "Home Powerwall Sync status") in SYNC_STATUS_NAMES.values()
-            ),
-            "a sync status",
+            {
+                "type": "call_service",
+                "domain": "tesla_amber_sync",
+                "service": "simulate_spike",
+                "service_data": {"price": 15000, "duration": 10},
+            },
         )
-        status = await state("sensor.home_powerwall_sync_status")
-        assert line_after(synced, "Home Powerwall Sync status") == SYNC_STATUS_NAMES[status]
-        assert "not available" not in synced.lower()
-        assert "Entity not found" not in synced
+        spiked = await eventually_draws(page, home, lambda slots: slots[0]["source"] == "spike")
+        assert spiked[0]["fill"].startswith("var(--tesla-sync-spike")
+        assert spiked[0]["buy"] == 15.0
+        assert any(slot["source"] != "spike" for slot in spiked)
 
-        # The tariff: a row for each of the 48 half-hours, each with buy and sell $/kWh and its source.
-        await open_panel(page, "/tesla-sync/tariff")
-        tariff = await eventually_shows(
-            page, lambda text: "Slot" in text and "Buy $/kWh" in text, "the tariff table"
-        )
-        lines = tariff.splitlines()
-        rows = [index for index, line in enumerate(lines) if SLOT_ROW.match(line)]
-        assert len(rows) == 48
-        for index in rows:
-            buy_cell, sell_cell, source = lines[index + 1 : index + 4]
-            assert re.fullmatch(r"\d+\.\d{4}", buy_cell), lines[index : index + 4]
-            assert re.fullmatch(r"\d+\.\d{4}", sell_cell), lines[index : index + 4]
-            assert float(sell_cell) <= float(buy_cell)
-            assert source in {"forecast", "fallback"}
-        sources = [lines[index + 3] for index in rows]
-        assert line_after(tariff, "·") == f"{sources.count('forecast')} slots from forecast,"
-        # The rate in force now is the tariff sensor's (read again should the half-hour turn meanwhile).
-        for _ in range(3):
-            if (
-                line_after(await page.text(), "Now:")
-                == f"{await state('sensor.home_powerwall_tariff')} $/kWh"
-            ):
-                break
-            await asyncio.sleep(1)
-        else:
-            pytest.fail("the tariff's current rate is not the tariff sensor's")
+        # The card's own tests, in this browser, against the files the integration serves.
+        base = f"/tesla_amber_sync/frontend/{content_version()}"
+        example = {
+            "layout": json.loads(dashboard.LAYOUT.read_text()),
+            "table": layout_table(),
+            "dashboard": dashboard.dashboard(),
+        }
+        failures = await page.evaluate(f"({CARD_TEST_JS})({json.dumps(base)}, {json.dumps(example)})")
+        assert failures == [], failures
 
         # Settings: the integration's page with both devices, its brand icon loaded, and Reconfigure.
         await open_panel(page, "/config/integrations/integration/tesla_amber_sync")
