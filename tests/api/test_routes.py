@@ -139,7 +139,10 @@ async def test_failover_moves_reads_and_writes_and_comes_back(
     next write goes to the fallback only; five minutes later a read finds the primary back."""
     clock = Clock()
     client = EnergySiteClient(
-        session, EnergyRoute.teslemetry(TESLEMETRY_TOKEN), fallback=EnergyRoute.fleet(FLEET_TOKEN), clock=clock
+        session,
+        EnergyRoute.teslemetry(TESLEMETRY_TOKEN),
+        fallback=EnergyRoute.fleet(FLEET_TOKEN),
+        clock=clock,
     )
     relay = f"{TESLEMETRY_BASE_URL}/api/1/energy_sites/{SITE_ID}"
     fleet = f"{FLEET_NA_BASE_URL}/api/1/energy_sites/{SITE_ID}"
@@ -196,7 +199,7 @@ async def test_without_a_fallback_an_outage_is_raised(
 
 
 def _url(text: str) -> object:
-    from aioresponses.compat import normalize_url  # noqa: PLC0415
-    from yarl import URL  # noqa: PLC0415
+    from aioresponses.compat import normalize_url
+    from yarl import URL
 
     return normalize_url(URL(text))
