@@ -194,7 +194,8 @@ async def test_fallback_takes_over_while_fleet_is_down_without_duplicating_write
         [r for r in cloud.requests_to("/live_status") if str(r.url).startswith(host)]
         for host in (FLEET_HOST, "https://api.teslemetry.com")
     )
-    assert relay_live and relay_live[-1].headers["Authorization"] == f"Bearer {TESLEMETRY_TOKEN}"
+    assert relay_live
+    assert relay_live[-1].headers["Authorization"] == f"Bearer {TESLEMETRY_TOKEN}"
     assert hass.states.get(route).state == "teslemetry"
     assert hass.states.get("sensor.home_powerwall_battery_level").state != "unavailable"
 

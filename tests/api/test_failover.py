@@ -62,7 +62,8 @@ def test_recording_outcomes() -> None:
     assert record(DOWN, Leg.PRIMARY, Outcome.OK, later) == FailoverState()
     assert record(DOWN, Leg.PRIMARY, Outcome.OTHER, later) == FailoverState(NOW, later)
     assert record(DOWN, Leg.FALLBACK, Outcome.OUTAGE, later) == DOWN
-    assert DOWN.primary_down and not FailoverState().primary_down
+    assert DOWN.primary_down
+    assert not FailoverState().primary_down
 
 
 def test_a_write_is_never_sent_again_on_the_other_route() -> None:
