@@ -180,6 +180,7 @@ class HomeAssistantSetup:
         answers: dict[str, dict[str, Any]] = {
             "user": {"amber_api_token": amber_token, **simulator_urls(simulator)},
             "amber_site": {"amber_site_id": AMBER_SITE_ID},
+            "powerwall_route": {"next_step_id": "teslemetry"},
             "teslemetry": {"teslemetry_api_token": teslemetry_token},
             "energy_site": {"energy_site_id": str(ENERGY_SITE_ID)},
         }
@@ -187,7 +188,7 @@ class HomeAssistantSetup:
         for _ in range(len(answers) + 1):
             if flow.get("type") == "create_entry":
                 return dict(flow["result"])
-            if flow.get("type") != "form" or flow.get("errors"):
+            if flow.get("type") not in {"form", "menu"} or flow.get("errors"):
                 raise SetupError(f"config flow stopped: {flow}")
             step = str(flow.get("step_id"))
             if step not in answers:

@@ -25,6 +25,7 @@ AMBER_SITE_ID = "01HAMBERSITEACTIVE0000000"
 ENERGY_SITE_ID = 12345
 AMBER = "https://api.amber.com.au/v1"
 TESLEMETRY = "https://api.teslemetry.com/api/1"
+FLEET = "https://fleet-api.prd.na.vn.cloud.tesla.com/api/1"
 AEMO = "https://visualisations.aemo.com.au/aemo/apps/api/report/ELEC_NEM_SUMMARY"
 NEM_TIME = timezone(timedelta(hours=10))
 
@@ -154,13 +155,18 @@ class FakeCloud:
         routes: list[tuple[str, str, Callable[..., CallbackResult]]] = [
             ("GET", rf"^{re.escape(AMBER)}/sites$", self._amber_sites),
             ("GET", rf"^{re.escape(AMBER)}/sites/[^/]+/prices/current(\?.*)?$", self._amber_prices),
-            ("GET", rf"^{re.escape(TESLEMETRY)}/products$", self._products),
-            ("GET", rf"^{re.escape(TESLEMETRY)}/energy_sites/\d+/site_info$", self._site_info),
-            ("GET", rf"^{re.escape(TESLEMETRY)}/energy_sites/\d+/live_status$", self._live_status),
-            ("GET", rf"^{re.escape(TESLEMETRY)}/energy_sites/\d+/calendar_history(\?.*)?$", self._history),
-            ("POST", rf"^{re.escape(TESLEMETRY)}/energy_sites/\d+/[a-z_]+$", self._write),
             ("GET", rf"^{re.escape(AEMO)}$", self._aemo),
+            ("GET", rf"^{re.escape(FLEET)}/users/region$", self._region),
         ]
+        # Teslemetry relays Tesla's Fleet API: the same paths and bodies on either host.
+        for tesla in (TESLEMETRY, FLEET):
+            routes += [
+                ("GET", rf"^{re.escape(tesla)}/products$", self._products),
+                ("GET", rf"^{re.escape(tesla)}/energy_sites/\d+/site_info$", self._site_info),
+                ("GET", rf"^{re.escape(tesla)}/energy_sites/\d+/live_status$", self._live_status),
+                ("GET", rf"^{re.escape(tesla)}/energy_sites/\d+/calendar_history(\?.*)?$", self._history),
+                ("POST", rf"^{re.escape(tesla)}/energy_sites/\d+/[a-z_]+$", self._write),
+            ]
         for method, pattern, handler in routes:
             self.mock.add(re.compile(pattern), method=method, callback=handler, repeat=True)
 
@@ -229,6 +235,11 @@ class FakeCloud:
             confirm_after=self.confirm_after,
         )
         return CallbackResult(payload=payload, headers=self.amber_headers)
+
+    def _region(self, url: URL, **kwargs: Any) -> CallbackResult:
+        return self._record("GET", url, kwargs) or CallbackResult(
+            payload={"response": {"region": "na", "fleet_api_base_url": FLEET.removesuffix("/api/1")}}
+        )
 
     def _products(self, url: URL, **kwargs: Any) -> CallbackResult:
         return self._record("GET", url, kwargs) or CallbackResult(payload=self.products)

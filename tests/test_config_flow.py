@@ -34,6 +34,14 @@ def mock_setup_entry() -> Generator[AsyncMock]:
         yield mock
 
 
+async def _choose(hass: HomeAssistant, result: Any, route: str = "teslemetry") -> Any:
+    """Answer the route menu that follows the Amber site."""
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "powerwall_route"
+    assert result["menu_options"] == ["teslemetry", "fleet"]
+    return await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": route})
+
+
 async def _start(hass: HomeAssistant) -> dict[str, Any]:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     assert result["type"] is FlowResultType.FORM
@@ -47,6 +55,7 @@ async def test_full_flow_skips_single_choices(hass: HomeAssistant, cloud: FakeCl
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_AMBER_API_TOKEN: AMBER_TOKEN}
     )
+    result = await _choose(hass, result)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "teslemetry"
     result = await hass.config_entries.flow.async_configure(
@@ -93,6 +102,7 @@ async def test_flow_asks_for_sites_when_there_is_a_choice(hass: HomeAssistant, c
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_AMBER_SITE_ID: "01HAMBERSITECLOSED0000000"}
     )
+    result = await _choose(hass, result)
     assert result["step_id"] == "teslemetry"
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_TESLEMETRY_API_TOKEN: TESLEMETRY_TOKEN}
@@ -135,6 +145,7 @@ async def test_amber_token_errors(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_AMBER_API_TOKEN: AMBER_TOKEN}
     )
+    result = await _choose(hass, result)
     assert result["step_id"] == "teslemetry"
 
 
@@ -160,6 +171,7 @@ async def test_teslemetry_token_errors(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_AMBER_API_TOKEN: AMBER_TOKEN}
     )
+    result = await _choose(hass, result)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_TESLEMETRY_API_TOKEN: "bad"}
     )
@@ -178,6 +190,7 @@ async def test_second_entry_for_same_powerwall_aborts(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_AMBER_API_TOKEN: AMBER_TOKEN}
     )
+    result = await _choose(hass, result)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_TESLEMETRY_API_TOKEN: TESLEMETRY_TOKEN}
     )
@@ -290,6 +303,7 @@ async def test_api_addresses_point_every_api_elsewhere(hass: HomeAssistant, clou
         "amber_base_url",
         "teslemetry_base_url",
         "aemo_base_url",
+        "fleet_region_url",
     ]
     cloud.mock.get("http://127.0.0.1:8080/amber/sites", payload=load_fixture("amber_sites.json"))
     cloud.mock.get(
@@ -306,6 +320,7 @@ async def test_api_addresses_point_every_api_elsewhere(hass: HomeAssistant, clou
             },
         },
     )
+    result = await _choose(hass, result)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_TESLEMETRY_API_TOKEN: TESLEMETRY_TOKEN}
     )

@@ -84,6 +84,7 @@ async def test_settings_diagnostics_and_rarely_used_entities(
         "sensor.home_powerwall_sync_status": er.EntityCategory.DIAGNOSTIC,
         "sensor.home_powerwall_last_sync": er.EntityCategory.DIAGNOSTIC,
         "sensor.home_powerwall_firmware_version": er.EntityCategory.DIAGNOSTIC,
+        "sensor.home_powerwall_powerwall_route": er.EntityCategory.DIAGNOSTIC,
     }
     for entity_id in ("sensor.home_powerwall_energy_left", "sensor.home_powerwall_total_pack_energy"):
         entry = entity_registry.async_get(entity_id)

@@ -13,15 +13,12 @@ from homeassistant.helpers.typing import ConfigType
 
 from .api.aemo import AEMO_SUMMARY_URL, AemoClient
 from .api.amber import AMBER_BASE_URL, AmberClient
-from .api.teslemetry import TESLEMETRY_BASE_URL, TeslemetryClient
 from .const import (
     CONF_AEMO_BASE_URL,
     CONF_AMBER_API_TOKEN,
     CONF_AMBER_BASE_URL,
     CONF_AMBER_SITE_ID,
     CONF_ENERGY_SITE_ID,
-    CONF_TESLEMETRY_API_TOKEN,
-    CONF_TESLEMETRY_BASE_URL,
     DOMAIN,
     LOGGER,
 )
@@ -41,6 +38,7 @@ from .entity import amber_device_info, powerwall_device_info
 from .frontend_assets import async_register_frontend
 from .options import OPT_AEMO_REGION, entry_options
 from .removal import async_give_back
+from .routing import async_energy_client
 from .services import async_setup_services
 from .store import TeslaSyncStore
 from .writer import PowerwallWriter
@@ -66,11 +64,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) ->
         entry.data[CONF_AMBER_API_TOKEN],
         base_url=entry.data.get(CONF_AMBER_BASE_URL, AMBER_BASE_URL),
     )
-    teslemetry_client = TeslemetryClient(
-        session,
-        entry.data[CONF_TESLEMETRY_API_TOKEN],
-        base_url=entry.data.get(CONF_TESLEMETRY_BASE_URL, TESLEMETRY_BASE_URL),
-    )
+    # Teslemetry or Tesla's Fleet API, with the other as fallback when the entry has both.
+    teslemetry_client = await async_energy_client(hass, entry)
     energy_site_id = int(entry.data[CONF_ENERGY_SITE_ID])
     amber_site_id = str(entry.data[CONF_AMBER_SITE_ID])
 
@@ -142,11 +137,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -
     """
     store = TeslaSyncStore(hass, entry.entry_id)
     state = await store.async_load_state()
-    client = TeslemetryClient(
-        async_get_clientsession(hass),
-        entry.data[CONF_TESLEMETRY_API_TOKEN],
-        base_url=entry.data.get(CONF_TESLEMETRY_BASE_URL, TESLEMETRY_BASE_URL),
-    )
+    client = await async_energy_client(hass, entry)
     await async_give_back(hass, entry, client, state)
     await store.async_remove()
 

@@ -1,19 +1,22 @@
-"""Config flow: Amber token -> Amber site -> Teslemetry token -> Powerwall site; reauthentication and
+"""Config flow: Amber token -> Amber site -> route to the Powerwall (a Teslemetry token, or signing in to
+Tesla's Fleet API with the owner's own developer application) -> Powerwall site; reauthentication and
 reconfiguration; and the options flow."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+import logging
 from typing import Any
 
 from homeassistant.config_entries import (
+    SOURCE_REAUTH,
     ConfigEntry,
-    ConfigFlow,
     ConfigFlowResult,
     OptionsFlowWithReload,
 )
 from homeassistant.core import callback
 from homeassistant.data_entry_flow import section
+from homeassistant.helpers import config_entry_oauth2_flow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     BooleanSelector,
@@ -34,13 +37,17 @@ from .api.aemo import AEMO_SUMMARY_URL
 from .api.amber import AMBER_BASE_URL, AmberClient
 from .api.errors import ApiError, AuthenticationError
 from .api.models import AmberSite, EnergySiteProduct, SiteStatus
-from .api.teslemetry import TESLEMETRY_BASE_URL, TeslemetryClient
+from .api.routes import FLEET_NA_BASE_URL, FLEET_SCOPES, EnergyRoute, RouteKind, find_fleet_base_url
+from .api.teslemetry import TESLEMETRY_BASE_URL, EnergySiteClient
 from .const import (
     CONF_AEMO_BASE_URL,
     CONF_AMBER_API_TOKEN,
     CONF_AMBER_BASE_URL,
     CONF_AMBER_SITE_ID,
     CONF_ENERGY_SITE_ID,
+    CONF_FLEET_BASE_URL,
+    CONF_FLEET_REGION_URL,
+    CONF_POWERWALL_ROUTE,
     CONF_TESLEMETRY_API_TOKEN,
     CONF_TESLEMETRY_BASE_URL,
     DOMAIN,
@@ -74,6 +81,7 @@ ADVANCED_URLS: dict[str, str] = {
     CONF_AMBER_BASE_URL: AMBER_BASE_URL,
     CONF_TESLEMETRY_BASE_URL: TESLEMETRY_BASE_URL,
     CONF_AEMO_BASE_URL: AEMO_SUMMARY_URL,
+    CONF_FLEET_REGION_URL: FLEET_NA_BASE_URL,
 }
 
 
@@ -86,7 +94,8 @@ class _FlowError(Exception):
 
 
 def _error_key(service: str, err: ApiError) -> str:
-    """The form error for a failed check of `service` ("amber" or "teslemetry"): each names its service."""
+    """The form error for a failed check of `service` ("amber", "teslemetry" or "fleet"): each names its
+    service."""
     return f"{service}_invalid_auth" if isinstance(err, AuthenticationError) else f"{service}_cannot_connect"
 
 
@@ -153,9 +162,10 @@ def _default_region(entry: ConfigEntry[Any]) -> str | None:
     return region_for_nmi(data.site.nmi) if data is not None else None
 
 
-class TeslaSyncConfigFlow(ConfigFlow, domain=DOMAIN):
+class TeslaSyncConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, domain=DOMAIN):
     """Set up one Powerwall with the Amber site that prices it."""
 
+    DOMAIN = DOMAIN
     VERSION = 1
     # 2: the AEMO region option is stored in lower case (nsw1), as its translation key.
     MINOR_VERSION = 2
@@ -168,9 +178,23 @@ class TeslaSyncConfigFlow(ConfigFlow, domain=DOMAIN):
 
     def __init__(self) -> None:
         """Start with nothing chosen."""
+        super().__init__()
         self._data: dict[str, Any] = {}
         self._amber_sites: tuple[AmberSite, ...] = ()
         self._energy_sites: tuple[EnergySiteProduct, ...] = ()
+
+    @property
+    def logger(self) -> logging.Logger:
+        """The integration's logger, for the OAuth2 steps."""
+        return LOGGER
+
+    @property
+    def extra_authorize_data(self) -> dict[str, Any]:
+        """Ask Tesla for the energy scopes only, and to show any scope the owner has not granted yet."""
+        return {"scope": " ".join(FLEET_SCOPES), "prompt_missing_scopes": "true"}
+
+    def _teslemetry_route(self, token: str) -> EnergyRoute:
+        return EnergyRoute.teslemetry(token, self._base_url(CONF_TESLEMETRY_BASE_URL, TESLEMETRY_BASE_URL))
 
     def _base_url(self, key: str, default: str) -> str:
         """The API address chosen in the collapsed section (or stored in the entry), or the public one."""
@@ -191,42 +215,37 @@ class TeslaSyncConfigFlow(ConfigFlow, domain=DOMAIN):
             raise _FlowError("no_sites")
         return sites
 
-    async def _energy_sites_for(self, token: str) -> tuple[EnergySiteProduct, ...]:
-        client = TeslemetryClient(
-            async_get_clientsession(self.hass),
-            token,
-            base_url=self._base_url(CONF_TESLEMETRY_BASE_URL, TESLEMETRY_BASE_URL),
-        )
+    async def _energy_sites_for(self, route: EnergyRoute | str) -> tuple[EnergySiteProduct, ...]:
+        """The Powerwalls a route reaches (a string is a Teslemetry token)."""
+        route = self._teslemetry_route(route) if isinstance(route, str) else route
+        client = EnergySiteClient(async_get_clientsession(self.hass), route)
         try:
             products = await client.get_energy_sites()
         except ApiError as err:
-            LOGGER.debug("Teslemetry token check failed: %s", err)
-            raise _FlowError(_error_key("teslemetry", err)) from err
+            LOGGER.debug("%s check failed: %s", route.service, err)
+            raise _FlowError(_error_key(route.kind.value, err)) from err
         batteries = tuple(product for product in products if product.has_battery)
         if not batteries:
             raise _FlowError("no_energy_sites")
         return batteries
 
-    async def _site_info_for(self, token: str, energy_site_id: int) -> None:
-        """Check that a Teslemetry token reads this Powerwall's settings."""
-        client = TeslemetryClient(
-            async_get_clientsession(self.hass),
-            token,
-            base_url=self._base_url(CONF_TESLEMETRY_BASE_URL, TESLEMETRY_BASE_URL),
-        )
+    async def _site_info_for(self, route: EnergyRoute, energy_site_id: int) -> None:
+        """Check that a route reads this Powerwall's settings."""
+        client = EnergySiteClient(async_get_clientsession(self.hass), route)
         try:
             await client.get_site_info(energy_site_id)
         except ApiError as err:
-            LOGGER.debug("Teslemetry site check failed: %s", err)
-            raise _FlowError(_error_key("teslemetry", err)) from err
+            LOGGER.debug("%s site check failed: %s", route.service, err)
+            raise _FlowError(_error_key(route.kind.value, err)) from err
 
-    async def _check_energy_site(self, token: str, energy_site_id: str | None) -> None:
-        """Check that a Teslemetry token still reaches this entry's Powerwall."""
-        energy_sites = await self._energy_sites_for(token)
+    async def _check_energy_site(self, route: EnergyRoute | str, energy_site_id: str | None) -> None:
+        """Check that a route (a string is a Teslemetry token) still reaches this entry's Powerwall."""
+        route = self._teslemetry_route(route) if isinstance(route, str) else route
+        energy_sites = await self._energy_sites_for(route)
         # A token for another Tesla account would leave this entry without its Powerwall.
         if energy_site_id not in {str(site.energy_site_id) for site in energy_sites}:
             raise _FlowError("energy_site_missing")
-        await self._site_info_for(token, int(energy_site_id))
+        await self._site_info_for(route, int(energy_site_id))
 
     def _read_addresses(self, user_input: dict[str, Any], data: dict[str, Any]) -> None:
         """Put the API addresses of the collapsed section into `data`; only a changed one is stored, so
@@ -294,10 +313,49 @@ class TeslaSyncConfigFlow(ConfigFlow, domain=DOMAIN):
         """Choose the Amber site, showing each NMI and status."""
         if user_input is not None:
             self._data[CONF_AMBER_SITE_ID] = user_input[CONF_AMBER_SITE_ID]
-            return await self.async_step_teslemetry()
+            return await self.async_step_powerwall_route()
         return self.async_show_form(
             step_id="amber_site", data_schema=self._amber_site_schema(self._first_active_site())
         )
+
+    async def async_step_powerwall_route(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Choose how to reach the Powerwall: Teslemetry's relay or Tesla's own Fleet API."""
+        return self.async_show_menu(step_id="powerwall_route", menu_options=["teslemetry", "fleet"])
+
+    async def async_step_fleet(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Sign in to Tesla with the owner's developer application (Application Credentials)."""
+        return await self.async_step_pick_implementation()
+
+    async def async_oauth_create_entry(self, data: dict[str, Any]) -> ConfigFlowResult:
+        """Tesla signed the owner in: find the account's regional host, then its Powerwalls."""
+        session = async_get_clientsession(self.hass)
+        access_token = str(data["token"]["access_token"])
+        try:
+            base_url = await find_fleet_base_url(
+                session, access_token, base_url=self._base_url(CONF_FLEET_REGION_URL, FLEET_NA_BASE_URL)
+            )
+        except ApiError as err:
+            LOGGER.debug("Tesla Fleet API region check failed: %s", err)
+            return self.async_abort(reason=_error_key("fleet", err))
+        route = EnergyRoute.fleet(access_token, base_url)
+        fleet_data = {**data, CONF_POWERWALL_ROUTE: RouteKind.FLEET.value, CONF_FLEET_BASE_URL: base_url}
+        if self.source == SOURCE_REAUTH:
+            entry = self._get_reauth_entry()
+            try:
+                await self._check_energy_site(route, entry.unique_id)
+            except _FlowError as err:
+                return self.async_abort(reason=err.error)
+            return self.async_update_reload_and_abort(entry, data_updates=fleet_data)
+        try:
+            self._energy_sites = await self._energy_sites_for(route)
+        except _FlowError as err:
+            return self.async_abort(reason=err.error)
+        self._data.update(fleet_data)
+        if len(self._energy_sites) == 1:
+            return await self.async_step_energy_site(
+                {CONF_ENERGY_SITE_ID: str(self._energy_sites[0].energy_site_id)}
+            )
+        return await self.async_step_energy_site()
 
     async def async_step_teslemetry(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the Teslemetry token."""
@@ -349,6 +407,14 @@ class TeslaSyncConfigFlow(ConfigFlow, domain=DOMAIN):
         self._data = dict(entry_data)
         failing: list[str] = []
         site_id = int(entry_data[CONF_ENERGY_SITE_ID])
+        if entry_data.get(CONF_POWERWALL_ROUTE) == RouteKind.FLEET:
+            # Tesla's sign-in is renewed by signing in again; only a rejected Amber token is asked for.
+            try:
+                await self._amber_sites_for(entry_data[CONF_AMBER_API_TOKEN])
+            except _FlowError as err:
+                if err.error.endswith("_invalid_auth"):
+                    return await self.async_step_reauth_amber()
+            return await self.async_step_reauth_fleet()
         for key, check in (
             (CONF_AMBER_API_TOKEN, self._amber_sites_for),
             # The Powerwall's own settings too: a 401 there alone must still point at Teslemetry's token.
@@ -375,6 +441,17 @@ class TeslaSyncConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Teslemetry rejected its token: ask for a new one."""
         return await self._async_reauth_form("reauth_teslemetry", (CONF_TESLEMETRY_API_TOKEN,), user_input)
+
+    async def async_step_reauth_fleet(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Tesla no longer accepts the sign-in: sign in again with the same developer application."""
+        entry = self._get_reauth_entry()
+        if user_input is None:
+            return self.async_show_form(
+                step_id="reauth_fleet", description_placeholders={"title": entry.title}
+            )
+        return await self.async_step_pick_implementation(
+            {"implementation": entry.data["auth_implementation"]}
+        )
 
     async def async_step_reauth_confirm(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for both tokens."""
@@ -424,7 +501,9 @@ class TeslaSyncConfigFlow(ConfigFlow, domain=DOMAIN):
             self._data = data
             try:
                 self._amber_sites = await self._amber_sites_for(data[CONF_AMBER_API_TOKEN])
-                await self._check_energy_site(data[CONF_TESLEMETRY_API_TOKEN], entry.unique_id)
+                # A Fleet API entry may have no Teslemetry token; one given here becomes its fallback.
+                if CONF_TESLEMETRY_API_TOKEN in data:
+                    await self._check_energy_site(data[CONF_TESLEMETRY_API_TOKEN], entry.unique_id)
             except _FlowError as err:
                 errors["base"] = err.error
             else:

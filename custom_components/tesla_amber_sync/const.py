@@ -14,10 +14,17 @@ CONF_AMBER_API_TOKEN: Final = "amber_api_token"
 CONF_AMBER_SITE_ID: Final = "amber_site_id"
 CONF_TESLEMETRY_API_TOKEN: Final = "teslemetry_api_token"
 CONF_ENERGY_SITE_ID: Final = "energy_site_id"
+# How the Powerwall is reached: "teslemetry" (absent in entries made before the Fleet API) or "fleet".
+CONF_POWERWALL_ROUTE: Final = "powerwall_route"
+# A Fleet API entry also holds Home Assistant's OAuth2 data ("auth_implementation", "token") and the
+# account's regional Fleet API host.
+CONF_FLEET_BASE_URL: Final = "fleet_base_url"
 # Advanced (shown in advanced mode only): where each API lives, e.g. a local simulator.
 CONF_AMBER_BASE_URL: Final = "amber_base_url"
 CONF_TESLEMETRY_BASE_URL: Final = "teslemetry_base_url"
 CONF_AEMO_BASE_URL: Final = "aemo_base_url"
+# Where to ask which regional host serves a Fleet API account.
+CONF_FLEET_REGION_URL: Final = "fleet_region_url"
 
 # Amber publishes a new 5-minute price every 5 minutes; asking more often returns the same data.
 AMBER_UPDATE_INTERVAL: Final = timedelta(minutes=5)

@@ -14,6 +14,11 @@ from .coordinator import TeslaSyncConfigEntry
 TO_REDACT = {
     CONF_AMBER_API_TOKEN,
     CONF_TESLEMETRY_API_TOKEN,
+    # Home Assistant's OAuth2 data for the Fleet API: access and refresh tokens, and what they carry.
+    "token",
+    "access_token",
+    "refresh_token",
+    "id_token",
     "nmi",
     "gateway_id",
     "gateway_serial",

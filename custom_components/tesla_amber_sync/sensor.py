@@ -30,6 +30,8 @@ from .api.models import (
     SiteInfo,
     SpikeStatus,
 )
+from .api.routes import RouteKind
+from .api.teslemetry import EnergySiteClient
 from .control.claims import ClaimSource
 from .control.commands import CommandKind
 from .controller import PowerwallController, SyncStatus
@@ -37,6 +39,7 @@ from .coordinator import (
     AemoPriceCoordinator,
     AmberPricesCoordinator,
     DailyEnergy,
+    LiveStatusCoordinator,
     TeslaSyncConfigEntry,
 )
 from .entity import AmberEntity, ControllerEntity, PowerwallEntity
@@ -375,6 +378,7 @@ async def async_setup_entry(
     )
     entities.extend(PowerwallSensor(entry, runtime.energy, description) for description in ENERGY_SENSORS)
     entities.append(AemoPriceSensor(entry, runtime.aemo, "aemo_price"))
+    entities.append(PowerwallRouteSensor(entry, runtime.live_status, "powerwall_route"))
     # Before Amber's first answer (down, or its token rejected) a solar home's usual channels are assumed.
     prices = runtime.prices.data
     channels = (
@@ -408,6 +412,28 @@ class PowerwallSensor[DataT](PowerwallEntity[DataUpdateCoordinator[DataT]], Sens
         """The value now; None before the coordinator's first success (energy history may start failing)."""
         data = self.coordinator.data
         return None if data is None else self.entity_description.value_fn(data)
+
+
+class PowerwallRouteSensor(PowerwallEntity[LiveStatusCoordinator], SensorEntity):
+    """Which route reaches the Powerwall now: the entry's own, or its fallback while that one is down."""
+
+    _attr_device_class = SensorDeviceClass.ENUM
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
+    _attr_options = [route.value for route in RouteKind]
+
+    @property
+    def available(self) -> bool:
+        """Known whether or not the last read worked: a failed read is what moves the route."""
+        return True
+
+    @property
+    def native_value(self) -> str:
+        """The route the client uses now (refreshed with each live status poll)."""
+        return self._entry_client.route.value
+
+    @property
+    def _entry_client(self) -> EnergySiteClient:
+        return self.coordinator.config_entry.runtime_data.teslemetry_client
 
 
 class AemoPriceSensor(PowerwallEntity[AemoPriceCoordinator], SensorEntity):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 import json
@@ -35,13 +35,16 @@ _MAX_DETAIL_LENGTH: Final = 300
 _MESSAGE_KEYS: Final = ("error_description", "reason", "message", "Message", "error")
 
 type HeadersCallback = Callable[[Mapping[str, str]], None]
+# A coroutine function returning a bearer token valid now (an OAuth2 access token, refreshed when due).
+type TokenSource = str | Callable[[], Awaitable[str]]
 
 
 class HttpTransport:
     """Sends JSON requests for one upstream service and raises the shared error family.
 
     The session is injected (Home Assistant owns it) and never closed here. `token`, when given, is sent as
-    a bearer token and scrubbed from every error message this class builds.
+    a bearer token and scrubbed from every error message this class builds. It can be a coroutine function
+    that returns a valid token for each request (so an expired OAuth2 token is refreshed first).
     """
 
     def __init__(
@@ -50,7 +53,7 @@ class HttpTransport:
         *,
         service: str,
         base_url: str,
-        token: str | None = None,
+        token: TokenSource | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         on_headers: HeadersCallback | None = None,
     ) -> None:
@@ -60,7 +63,9 @@ class HttpTransport:
         self._session = session
         self._service = service
         self._base_url = base_url.rstrip("/")
-        self._token = token or None
+        self._token_source = token or None
+        # Every token sent so far: each is scrubbed from error messages.
+        self._tokens: list[str] = [token] if isinstance(token, str) else []
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._on_headers = on_headers
 
@@ -82,8 +87,9 @@ class HttpTransport:
         is_write: bool,
     ) -> Any:
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
-        if self._token is not None:
-            headers["Authorization"] = f"Bearer {self._token}"
+        token = await self._current_token()
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
         try:
             async with self._session.request(
                 method,
@@ -111,13 +117,22 @@ class HttpTransport:
             self._raise_for_status(status, reply_headers, raw, is_write=is_write)
         return self._decode(raw)
 
+    async def _current_token(self) -> str | None:
+        if self._token_source is None or isinstance(self._token_source, str):
+            return self._token_source
+        token = await self._token_source()
+        if token not in self._tokens:
+            # The latest few are enough: an older one can no longer be in a reply.
+            self._tokens = [*self._tokens[-2:], token]
+        return token
+
     def _raise_for_status(
         self, status: int, headers: Mapping[str, str], raw: bytes, *, is_write: bool
     ) -> NoReturn:
         detail = self._detail(raw)
         suffix = f": {detail}" if detail else ""
         if status in {401, 403}:
-            if self._token is None:
+            if self._token_source is None:
                 # Without a token there is nothing to re-authenticate; the service is refusing us for now.
                 raise ServiceUnavailableError(f"{self._service} refused the request (HTTP {status}){suffix}")
             raise AuthenticationError(f"{self._service} rejected the credentials (HTTP {status}){suffix}")
@@ -150,8 +165,8 @@ class HttpTransport:
 
     def redact(self, text: str) -> str:
         """Bound `text` in length and scrub the token out of it."""
-        if self._token is not None:
-            text = text.replace(self._token, _REDACTED)
+        for token in self._tokens:
+            text = text.replace(token, _REDACTED)
         return text[:_MAX_DETAIL_LENGTH]
 
 

@@ -1,7 +1,12 @@
-"""Async client for Tesla energy sites through Teslemetry (a proxy of the Tesla Fleet API)."""
+"""Async client for Tesla energy sites, through Teslemetry's relay or Tesla's own Fleet API.
+
+One client whatever the route: the paths and bodies are the same, and the route (host and token) is a
+constructor argument. An optional fallback route takes over while the primary has an outage.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 import logging
 from typing import TYPE_CHECKING, Any, Final
 
@@ -16,7 +21,8 @@ from ._parse import (
     parse_datetime,
     parse_enum,
 )
-from .errors import CommandRejectedError, InvalidResponseError
+from .errors import ApiError, CommandRejectedError, InvalidResponseError
+from .failover import FailoverState, Leg, choose_leg, classify, record, retry_on_fallback
 from .models import (
     EnergyHistory,
     EnergyHistoryEntry,
@@ -26,38 +32,71 @@ from .models import (
     OperationMode,
     SiteInfo,
 )
+from .routes import TESLEMETRY_BASE_URL, EnergyRoute, RouteKind
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
-    from datetime import datetime
+    from collections.abc import Awaitable, Callable, Mapping
 
     import aiohttp
 
 _LOGGER = logging.getLogger(__name__)
 
-TESLEMETRY_BASE_URL: Final = "https://api.teslemetry.com"
+__all__ = ["TESLEMETRY_BASE_URL", "EnergySiteClient", "TeslemetryClient"]
+
 HISTORY_PERIODS: Final = frozenset({"day", "week", "month", "year", "lifetime"})
 
 
-class TeslemetryClient:
-    """Reads and configures Powerwall energy sites with a Teslemetry access token.
+class EnergySiteClient:
+    """Reads and configures Powerwall energy sites through one route, with an optional fallback.
 
-    Values keep Tesla's units and signs (W, Wh; battery + discharging, grid + importing). Writes return
-    None when Tesla accepts them and raise CommandRejectedError with Tesla's reason when it does not.
+    `route` is an EnergyRoute, or a Teslemetry token (then `base_url` says where Teslemetry is). Values keep
+    Tesla's units and signs (W, Wh; battery + discharging, grid + importing). Writes return None when Tesla
+    accepts them and raise CommandRejectedError with Tesla's reason when it does not.
     """
 
     def __init__(
         self,
         session: aiohttp.ClientSession,
-        token: str,
+        route: EnergyRoute | str,
         *,
         base_url: str = TESLEMETRY_BASE_URL,
+        fallback: EnergyRoute | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        """Create a client on Home Assistant's shared session."""
-        self._http = HttpTransport(
-            session, service="Teslemetry", base_url=base_url, token=token, timeout=timeout
-        )
+        """Create a client on Home Assistant's shared session; `clock` times the retries of the primary."""
+        if isinstance(route, str):
+            route = EnergyRoute.teslemetry(route, base_url)
+        self._routes = {Leg.PRIMARY: route}
+        self._transports = {Leg.PRIMARY: route.transport(session, timeout=timeout)}
+        if fallback is not None:
+            self._routes[Leg.FALLBACK] = fallback
+            self._transports[Leg.FALLBACK] = fallback.transport(session, timeout=timeout)
+        self._clock = clock
+        self._failover = FailoverState()
+
+    @property
+    def route(self) -> RouteKind:
+        """The route in use: the fallback while the primary is down, else the primary."""
+        if self._failover.primary_down and Leg.FALLBACK in self._routes:
+            return self._routes[Leg.FALLBACK].kind
+        return self._routes[Leg.PRIMARY].kind
+
+    @property
+    def primary_route(self) -> RouteKind:
+        """The route used whenever it works."""
+        return self._routes[Leg.PRIMARY].kind
+
+    @property
+    def fallback_route(self) -> RouteKind | None:
+        """The route used while the primary is down, if the entry has one."""
+        fallback = self._routes.get(Leg.FALLBACK)
+        return fallback.kind if fallback is not None else None
+
+    @property
+    def primary_down_since(self) -> datetime | None:
+        """When the primary's current outage began, or None when it works."""
+        return self._failover.primary_down_since
 
     # Reads
 
@@ -65,7 +104,7 @@ class TeslemetryClient:
         """Return the account's energy sites; vehicles in the product list are left out."""
         products = await self._get("/api/1/products")
         if not isinstance(products, list):
-            raise InvalidResponseError("Teslemetry products reply is not a list")
+            raise InvalidResponseError("Tesla's products reply is not a list")
         sites: list[EnergySiteProduct] = []
         for item in products:
             product = as_dict(item) or {}
@@ -160,29 +199,70 @@ class TeslemetryClient:
 
     # Plumbing
 
+    async def _send[T](self, call: Callable[[HttpTransport], Awaitable[T]], *, is_write: bool) -> T:
+        """Send one request on the route failover chooses; a read that hit an outage is retried on the
+        fallback, a write never is."""
+        has_fallback = Leg.FALLBACK in self._routes
+        leg = choose_leg(self._failover, self._clock(), is_write=is_write, has_fallback=has_fallback)
+        try:
+            result = await call(self._transports[leg])
+        except ApiError as err:
+            outcome = classify(err)
+            self._note(record(self._failover, leg, outcome, self._clock()))
+            if not retry_on_fallback(leg, outcome, is_write=is_write, has_fallback=has_fallback):
+                raise
+            _LOGGER.debug("%s is down (%s); reading through the fallback", self._routes[leg].service, err)
+            leg = Leg.FALLBACK
+            result = await call(self._transports[leg])
+        self._note(record(self._failover, leg, classify(None), self._clock()))
+        return result
+
+    def _note(self, state: FailoverState) -> None:
+        if state.primary_down != self._failover.primary_down:
+            fallback = self._routes.get(Leg.FALLBACK)
+            if state.primary_down and fallback is not None:
+                _LOGGER.warning(
+                    "%s is down; using %s until it is back",
+                    self._routes[Leg.PRIMARY].service,
+                    fallback.service,
+                )
+            elif not state.primary_down:
+                _LOGGER.info("%s is back", self._routes[Leg.PRIMARY].service)
+        self._failover = state
+
     async def _get(self, path: str, *, params: Mapping[str, str] | None = None) -> Any:
         """GET and unwrap Tesla's `{"response": ...}` envelope."""
-        body = as_dict(await self._http.get_json(path, params=params))
-        if body is None:
-            raise InvalidResponseError("Teslemetry reply is not a JSON object")
-        if body.get("error"):
-            message = upstream_message(body) or "unknown error"
-            raise InvalidResponseError(self._http.redact(f"Teslemetry returned an error: {message}"))
-        if "response" not in body:
-            raise InvalidResponseError("Teslemetry reply has no 'response'")
-        return body["response"]
+
+        async def get(http: HttpTransport) -> Any:
+            body = as_dict(await http.get_json(path, params=params))
+            if body is None:
+                raise InvalidResponseError("Tesla's reply is not a JSON object")
+            if body.get("error"):
+                message = upstream_message(body) or "unknown error"
+                raise InvalidResponseError(http.redact(f"Tesla returned an error: {message}"))
+            if "response" not in body:
+                raise InvalidResponseError("Tesla's reply has no 'response'")
+            return body["response"]
+
+        return await self._send(get, is_write=False)
 
     async def _get_object(self, path: str, *, params: Mapping[str, str] | None = None) -> dict[str, Any]:
         data = as_dict(await self._get(path, params=params))
         if data is None:
-            raise InvalidResponseError("Teslemetry 'response' is not a JSON object")
+            raise InvalidResponseError("Tesla's 'response' is not a JSON object")
         return data
 
     async def _post(self, path: str, body: Mapping[str, Any]) -> None:
-        reply = await self._http.post_json(path, body)
-        reason = command_rejection(reply)
-        if reason is not None:
-            raise CommandRejectedError(self._http.redact(reason))
+        async def post(http: HttpTransport) -> None:
+            reason = command_rejection(await http.post_json(path, body))
+            if reason is not None:
+                raise CommandRejectedError(http.redact(reason))
+
+        await self._send(post, is_write=True)
+
+
+TeslemetryClient = EnergySiteClient
+"""The client's first name, kept for the modules that import it."""
 
 
 def _site_path(site_id: int) -> str:
@@ -202,7 +282,7 @@ def command_rejection(reply: object) -> str | None:
         return None
     body = as_dict(reply)
     if body is None:
-        raise InvalidResponseError("Teslemetry command reply is not a JSON object")
+        raise InvalidResponseError("Tesla's command reply is not a JSON object")
     if body.get("error"):
         return upstream_message(body) or "Tesla rejected the command"
     response = as_dict(body.get("response"))

@@ -1,0 +1,209 @@
+"""Tesla's Fleet API route: signing in through Application Credentials, the regional host, tokens refreshed
+through Home Assistant's OAuth2 session, a revoked sign-in leading to reauthentication, and failover
+between the routes with the clock moved on."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import time
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.application_credentials import (
+    ClientCredential,
+    async_import_client_credential,
+)
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+
+from custom_components.tesla_amber_sync.api.routes import FLEET_TOKEN_URL
+from custom_components.tesla_amber_sync.const import (
+    CONF_AMBER_API_TOKEN,
+    CONF_AMBER_SITE_ID,
+    CONF_ENERGY_SITE_ID,
+    CONF_FLEET_BASE_URL,
+    CONF_POWERWALL_ROUTE,
+    CONF_TESLEMETRY_API_TOKEN,
+    DOMAIN,
+)
+
+from .conftest import AMBER_TOKEN, TESLEMETRY_TOKEN
+from .fake_cloud import AMBER_SITE_ID, ENERGY_SITE_ID, FLEET, FakeCloud
+
+CLIENT_ID = "tesla-dev-app-id"
+CLIENT_SECRET = "tesla-dev-app-secret"
+REDIRECT = "https://example.com/auth/external/callback"
+FLEET_HOST = FLEET.removesuffix("/api/1")
+
+
+@pytest.fixture
+async def credentials(hass: HomeAssistant) -> None:
+    """The owner's Tesla developer application, added under Application Credentials."""
+    assert await async_setup_component(hass, "application_credentials", {})
+    await async_import_client_credential(hass, DOMAIN, ClientCredential(CLIENT_ID, CLIENT_SECRET), DOMAIN)
+
+
+def _token(access: str, *, expires_in: float = 28800) -> dict[str, Any]:
+    return {
+        "access_token": access,
+        "refresh_token": "refresh_secret",
+        "token_type": "Bearer",
+        "expires_in": expires_in,
+        "expires_at": time.time() + expires_in,
+    }
+
+
+def _fleet_entry(*, teslemetry_fallback: bool = False, expires_in: float = 28800) -> MockConfigEntry:
+    data: dict[str, Any] = {
+        CONF_AMBER_API_TOKEN: AMBER_TOKEN,
+        CONF_AMBER_SITE_ID: AMBER_SITE_ID,
+        CONF_ENERGY_SITE_ID: ENERGY_SITE_ID,
+        CONF_POWERWALL_ROUTE: "fleet",
+        CONF_FLEET_BASE_URL: FLEET_HOST,
+        "auth_implementation": DOMAIN,
+        "token": _token("fleet_access_1", expires_in=expires_in),
+    }
+    if teslemetry_fallback:
+        data[CONF_TESLEMETRY_API_TOKEN] = TESLEMETRY_TOKEN
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Home Powerwall",
+        unique_id=str(ENERGY_SITE_ID),
+        data=data,
+        version=1,
+        minor_version=2,
+    )
+
+
+@pytest.mark.usefixtures("credentials", "current_request_with_host")
+async def test_fleet_flow_signs_in_and_finds_the_regional_host(hass: HomeAssistant, cloud: FakeCloud) -> None:
+    """Amber, then "Tesla Fleet API": Tesla's sign-in page with the energy scopes, the code exchanged for
+    tokens, the region asked, and the Powerwall read through the regional host with the access token."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_AMBER_API_TOKEN: AMBER_TOKEN}
+    )
+    assert result["type"] is FlowResultType.MENU
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "fleet"})
+    assert result["type"] is FlowResultType.EXTERNAL_STEP
+    state = {"flow_id": result["flow_id"], "redirect_uri": REDIRECT}
+    assert result["url"].startswith("https://fleet-auth.prd.vn.cloud.tesla.com/oauth2/v3/authorize?")
+    assert f"client_id={CLIENT_ID}" in result["url"]
+    assert "scope=energy_device_data+energy_cmds+offline_access" in result["url"]
+
+    cloud.mock.post(FLEET_TOKEN_URL, payload=_token("fleet_access_1"))
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"code": "abcd", "state": state}
+    )
+    assert result["type"] is FlowResultType.EXTERNAL_STEP_DONE
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Home Powerwall"
+    data = result["data"]
+    assert data[CONF_POWERWALL_ROUTE] == "fleet"
+    assert data[CONF_FLEET_BASE_URL] == FLEET_HOST
+    assert data["token"]["access_token"] == "fleet_access_1"
+    assert CONF_TESLEMETRY_API_TOKEN not in data
+    (region,) = cloud.requests_to("/users/region")
+    assert region.headers["Authorization"] == "Bearer fleet_access_1"
+    (products,) = cloud.requests_to("/products")
+    assert str(products.url).startswith(FLEET_HOST)
+    assert products.headers["Authorization"] == "Bearer fleet_access_1"
+
+
+@pytest.mark.usefixtures("credentials", "current_request_with_host")
+async def test_fleet_flow_aborts_when_tesla_refuses(hass: HomeAssistant, cloud: FakeCloud) -> None:
+    cloud.fail("/users/region", 401)
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_AMBER_API_TOKEN: AMBER_TOKEN}
+    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "fleet"})
+    state = {"flow_id": result["flow_id"], "redirect_uri": REDIRECT}
+    cloud.mock.post(FLEET_TOKEN_URL, payload=_token("fleet_access_1"))
+    await hass.config_entries.flow.async_configure(result["flow_id"], {"code": "abcd", "state": state})
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "fleet_invalid_auth"
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_an_expired_token_is_refreshed_mid_cycle(
+    hass: HomeAssistant, cloud: FakeCloud, freezer: FrozenDateTimeFactory
+) -> None:
+    """The access token expires between two polls: Home Assistant refreshes it, the next read carries the
+    new one, and the entry stores it."""
+    entry = _fleet_entry()
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert cloud.requests_to("/live_status")[-1].headers["Authorization"] == "Bearer fleet_access_1"
+
+    cloud.mock.post(FLEET_TOKEN_URL, payload=_token("fleet_access_2"))
+    # The access token's hour runs out between two polls.
+    expired = {**entry.data["token"], "expires_at": time.time() - 1}
+    hass.config_entries.async_update_entry(entry, data={**entry.data, "token": expired})
+    freezer.tick(timedelta(seconds=31))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert cloud.requests_to("/live_status")[-1].headers["Authorization"] == "Bearer fleet_access_2"
+    assert entry.data["token"]["access_token"] == "fleet_access_2"
+    assert hass.states.get("sensor.home_powerwall_powerwall_route").state == "fleet"
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_a_revoked_sign_in_starts_reauthentication(
+    hass: HomeAssistant, cloud: FakeCloud, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = _fleet_entry(expires_in=0)
+    entry.add_to_hass(hass)
+    cloud.mock.post(FLEET_TOKEN_URL, status=401, payload={"error": "login_required"})
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    (flow,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flow["context"]["source"] == "reauth"
+    assert flow["step_id"] == "reauth_fleet"
+    assert not cloud.requests_to("/live_status")
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_fallback_takes_over_while_fleet_is_down_without_duplicating_writes(
+    hass: HomeAssistant, cloud: FakeCloud, freezer: FrozenDateTimeFactory
+) -> None:
+    """Fleet down: reads and the route sensor move to Teslemetry; back up, they return to Fleet."""
+    entry = _fleet_entry(teslemetry_fallback=True)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    route = "sensor.home_powerwall_powerwall_route"
+    assert hass.states.get(route).state == "fleet"
+    writes_before = len([r for r in cloud.requests if r.method == "POST"])
+
+    cloud.fail("/live_status", 503, times=1)
+    freezer.tick(timedelta(seconds=31))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    fleet_live, relay_live = (
+        [r for r in cloud.requests_to("/live_status") if str(r.url).startswith(host)]
+        for host in (FLEET_HOST, "https://api.teslemetry.com")
+    )
+    assert relay_live
+    assert relay_live[-1].headers["Authorization"] == f"Bearer {TESLEMETRY_TOKEN}"
+    assert hass.states.get(route).state == "teslemetry"
+    assert hass.states.get("sensor.home_powerwall_battery_level").state != "unavailable"
+
+    freezer.tick(timedelta(minutes=6))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    assert hass.states.get(route).state == "fleet"
+    # Each write went out once, on one route.
+    posts = [(r.path, str(r.json)) for r in cloud.requests if r.method == "POST"][writes_before:]
+    assert len(posts) == len(set(posts)) or not posts
+    assert fleet_live
