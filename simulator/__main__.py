@@ -10,6 +10,7 @@ from aiohttp import web
 
 from .app import create_app
 from .config import DEFAULT_AMBER_TOKEN, DEFAULT_TESLEMETRY_TOKEN, DEFAULT_TIME_ZONE, SimulatorConfig
+from .publication import INSTANT, REALISTIC
 from .scenarios import SCENARIOS
 
 
@@ -28,6 +29,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--sites", type=int, choices=(1, 2), default=1, help="2: two Amber sites and two Powerwalls"
     )
+    parser.add_argument(
+        "--no-confirmation-delay",
+        action="store_true",
+        help="Amber confirms each price at the interval start and forecasts are exact (no publication model)",
+    )
     return parser.parse_args(argv)
 
 
@@ -43,6 +49,7 @@ def main(argv: list[str] | None = None) -> None:
         start=args.start,
         time_zone=args.time_zone,
         sites=args.sites,
+        publication=INSTANT if args.no_confirmation_delay else REALISTIC,
     )
     # Loopback only: the simulator has no real security and is not meant to be reachable from elsewhere.
     web.run_app(create_app(config), host="127.0.0.1", port=args.port, print=None)

@@ -2,7 +2,9 @@
 
 Shapes follow Amber's API v2: camelCase fields, `nemTime` the END of the interval in NEM time (+10:00),
 `startTime` one second past the boundary in UTC, feed-in in billing sign (negative when the owner is
-paid), and `estimate` on the current interval only.
+paid), and `estimate` on the current interval only. Prices are as Amber states them at the simulated
+instant (`publication.py`): the current interval is an estimate until its last 5-minute block's confirmed
+price is out, 17-37 s after that block starts; until then it and the forecasts carry the model's errors.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from .freshness import amber_says
 from .responses import SIMULATOR_KEY, amber_error
 from .scenarios import BlockPrice, SpikeLevel, floor_time
 from .state import AmberSiteSpec, Simulator
@@ -78,7 +81,7 @@ def interval_payload(
     kind: str,
     channel: str,
     price: BlockPrice,
-    now: datetime,
+    final: bool,
 ) -> dict[str, Any]:
     """One interval of one channel in Amber's shape."""
     end = start + timedelta(minutes=minutes)
@@ -109,8 +112,8 @@ def interval_payload(
         }
         interval["range"] = None
     if kind == "CurrentInterval":
-        # The price locks in during the last five minutes of the interval.
-        interval["estimate"] = now < end - timedelta(minutes=5)
+        # Confirmed once the interval's last 5-minute block is published.
+        interval["estimate"] = not final
     return interval
 
 
@@ -123,10 +126,12 @@ def prices_payload(sim: Simulator, *, now: datetime, previous: int, next_: int, 
     previous = min(previous, int(sim.scenario.history_hours * per_hour))
     next_ = min(next_, int(sim.scenario.forecast_hours * per_hour))
     starts = [current + step * offset for offset in range(-previous, next_ + 1)]
-    prices = [sim.scenario.interval_price(start, resolution, sim.zone, sim.spike_start) for start in starts]
+    market = sim.market
+    published = market.publication.latest_round(now)
+    said = [amber_says(market, start, resolution, published) for start in starts]
     payload: list[Any] = []
     for channel, _identifier in _CHANNELS:
-        for start, price in zip(starts, prices, strict=True):
+        for start, (price, final) in zip(starts, said, strict=True):
             kind = (
                 "ActualInterval"
                 if start < current
@@ -136,7 +141,7 @@ def prices_payload(sim: Simulator, *, now: datetime, previous: int, next_: int, 
             )
             payload.append(
                 interval_payload(
-                    sim, start=start, minutes=resolution, kind=kind, channel=channel, price=price, now=now
+                    sim, start=start, minutes=resolution, kind=kind, channel=channel, price=price, final=final
                 )
             )
     return payload

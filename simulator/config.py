@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
+from .publication import REALISTIC, Publication
+
 # Well-known tokens of a local toy, not secrets.
 DEFAULT_AMBER_TOKEN: Final = "psk_simulator"  # noqa: S105
 DEFAULT_TESLEMETRY_TOKEN: Final = "teslemetry_simulator"  # noqa: S105
@@ -26,6 +28,8 @@ class SimulatorConfig:
     time_zone: str = DEFAULT_TIME_ZONE
     # Seconds a "timeout" fault holds a reply: longer than the integration's 20 s request timeout.
     timeout_delay: float = 30.0
+    # How Amber publishes (confirmation delays, estimate and forecast noise); `publication.INSTANT` for none.
+    publication: Publication = REALISTIC
     # 2 adds a second Amber site and a second Powerwall, so the config flow shows its site pickers.
     sites: int = 1
 

@@ -1,16 +1,24 @@
-"""The control API under `/_sim`: scenario, clock, faults, counters, state and reset. No auth (local only)."""
+"""The control API under `/_sim`: scenario, clock, publication, faults, counters, state, confirmations and
+reset. No auth (local only)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from aiohttp import web
 
 from .faults import Fault, FaultKind
+from .freshness import confirmed_at
+from .publication import INSTANT, REALISTIC, Publication
 from .responses import SIMULATOR_KEY
-from .scenarios import SCENARIOS
+from .scenarios import SCENARIOS, floor_time
+from .state import Simulator
 from .tariff import rate_at
+
+# Intervals of the confirmation record that `/_sim/state` shows (the full record is `/_sim/confirmations`).
+STATE_CONFIRMATIONS: Final = 12
 
 
 def _bad(message: str) -> web.Response:
@@ -73,8 +81,94 @@ async def get_state(request: web.Request) -> web.Response:
                 "name": pw.tariff.get("name") if pw.tariff else None,
             },
             "tariff_content_v2": pw.tariff,
+            "publication": publication_json(sim, now),
+            "confirmations": [
+                record.as_json() for record in sim.confirmations.records()[-STATE_CONFIRMATIONS:]
+            ],
         }
     )
+
+
+def publication_json(sim: Simulator, now: datetime) -> dict[str, Any]:
+    """How Amber publishes, and when the interval in progress is (or was) confirmed."""
+    pub = sim.publication
+    minutes = sim.scenario.interval_length
+    start = floor_time(now, timedelta(minutes=minutes))
+    at = confirmed_at(pub, start, minutes)
+    return {
+        "enabled": pub != INSTANT,
+        "seed": pub.seed,
+        "estimate_error": pub.estimate_error,
+        "forecast_error": pub.forecast_error,
+        "delay_seconds": pub.fixed_delay,
+        "current_interval": {
+            "start": start.isoformat(),
+            "confirmed_at": at.isoformat(),
+            "estimate": now < at,
+        },
+    }
+
+
+async def get_publication(request: web.Request) -> web.Response:
+    """How Amber publishes now."""
+    sim = request.app[SIMULATOR_KEY]
+    return web.json_response(publication_json(sim, sim.tick()))
+
+
+def _number(body: dict[str, Any], key: str) -> float | None:
+    value = body[key]
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ValueError(f"{key} must be a number >= 0 or null")
+    return float(value)
+
+
+def _updated_publication(current: Publication, body: dict[str, Any]) -> Publication:
+    """`current` changed as a POST /_sim/publication body asks."""
+    if body.get("enabled", True) is False:
+        return INSTANT
+    pub = REALISTIC if current == INSTANT else current
+    if "seed" in body:
+        seed = body["seed"]
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise ValueError("seed must be a whole number")
+        pub = replace(pub, seed=seed)
+    if "estimate_error" in body:
+        pub = replace(pub, estimate_error=_number(body, "estimate_error") or 0.0)
+    if "forecast_error" in body:
+        pub = replace(pub, forecast_error=_number(body, "forecast_error") or 0.0)
+    if "delay_seconds" in body:
+        delay = _number(body, "delay_seconds")
+        if delay is not None and delay >= 300:
+            raise ValueError("delay_seconds must be under 300 (one 5-minute interval)")
+        pub = replace(pub, fixed_delay=delay)
+    return pub
+
+
+async def post_publication(request: web.Request) -> web.Response:
+    """Change how Amber publishes.
+
+    {"enabled": false} confirms every price at its interval's start with exact forecasts (no model);
+    otherwise the model is on, with any of "seed", "estimate_error", "forecast_error" (c/kWh) and
+    "delay_seconds" (every interval's confirmation delay; null: drawn per interval, 17-37 s) changed.
+    """
+    sim = request.app[SIMULATOR_KEY]
+    try:
+        body = await _json_body(request)
+        publication = _updated_publication(sim.publication, body)
+    except (TypeError, ValueError) as err:
+        return _bad(str(err))
+    sim.tick()
+    sim.publication = publication
+    return web.json_response(publication_json(sim, sim.tick()))
+
+
+async def get_confirmations(request: web.Request) -> web.Response:
+    """Per billing interval: when its price was confirmed and when the Powerwall first reflected it."""
+    sim = request.app[SIMULATOR_KEY]
+    sim.tick()
+    return web.json_response([record.as_json() for record in sim.confirmations.records()])
 
 
 async def get_scenarios(_request: web.Request) -> web.Response:
@@ -194,6 +288,9 @@ def add_routes(app: web.Application, prefix: str = "/_sim") -> None:
     router.add_get(f"{prefix}/scenarios", get_scenarios, name="sim.scenarios")
     router.add_post(f"{prefix}/scenario", post_scenario, name="sim.scenario")
     router.add_post(f"{prefix}/clock", post_clock, name="sim.clock")
+    router.add_get(f"{prefix}/publication", get_publication, name="sim.publication")
+    router.add_post(f"{prefix}/publication", post_publication, name="sim.publication_set")
+    router.add_get(f"{prefix}/confirmations", get_confirmations, name="sim.confirmations")
     router.add_get(f"{prefix}/faults", get_faults, name="sim.faults")
     router.add_post(f"{prefix}/faults", post_fault, name="sim.faults_add")
     router.add_delete(f"{prefix}/faults", delete_faults, name="sim.faults_clear")

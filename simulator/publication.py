@@ -45,9 +45,13 @@ class Publication:
     seed: int = 12
     estimate_error: float = 0.5
     forecast_error: float = 0.5
+    # Every interval's delay (s) when set, instead of the drawn one (tests, and `INSTANT`).
+    fixed_delay: float | None = None
 
     def delay(self, index: int) -> float:
         """Seconds after interval `index` starts at which its confirmed price is published."""
+        if self.fixed_delay is not None:
+            return self.fixed_delay
         tail = math.exp(math.log(5.0) + 0.8 * _gauss(self.seed, index, -1))
         return min(LATEST, EARLIEST + tail)
 
@@ -62,11 +66,21 @@ class Publication:
 
     def view(self, index: int, true_price: float, now: datetime) -> tuple[float, bool]:
         """What Amber says at `now` of interval `index` (final price `true_price`): (price, final)."""
-        published = self.latest_round(now)
+        return self.view_as_of(index, true_price, self.latest_round(now))
+
+    def view_as_of(self, index: int, true_price: float, published: int) -> tuple[float, bool]:
+        """What Amber says of interval `index` once `published` is the latest confirmed interval."""
         if index <= published:
             return true_price, True
         ahead = index - published
-        if ahead == 1:
-            return true_price + self.estimate_error * _gauss(self.seed, index, published), False
-        scale = self.forecast_error * math.sqrt(min(1.0, ahead / 12))
+        scale = self.estimate_error if ahead == 1 else self.forecast_error * math.sqrt(min(1.0, ahead / 12))
+        if not scale:
+            return true_price, False
         return true_price + scale * _gauss(self.seed, index, published), False
+
+
+# The simulator's usual publication: drawn delays, small estimate and forecast errors.
+REALISTIC: Final = Publication()
+# No delay and no noise: each interval confirmed at its start, every forecast right (the simulator's old
+# behaviour, for tests that compare served prices with the scenario's).
+INSTANT: Final = Publication(estimate_error=0.0, forecast_error=0.0, fixed_delay=0.0)

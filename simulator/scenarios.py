@@ -119,17 +119,8 @@ class Scenario:
         self, start: datetime, minutes: int, zone: ZoneInfo, spike_start: datetime | None = None
     ) -> BlockPrice:
         """Mean prices of the interval [start, start + minutes); the worst spike level wins."""
-        blocks = [self.block_price(start + BLOCK * index, zone, spike_start) for index in range(minutes // 5)]
-        levels = {block.spike for block in blocks}
-        spike = next(
-            (level for level in (SpikeLevel.SPIKE, SpikeLevel.POTENTIAL) if level in levels), SpikeLevel.NONE
-        )
-        count = len(blocks)
-        return BlockPrice(
-            general=round(sum(block.general for block in blocks) / count, _PRICE_DECIMALS),
-            feed_in=round(sum(block.feed_in for block in blocks) / count, _PRICE_DECIMALS),
-            spot=round(sum(block.spot for block in blocks) / count, _PRICE_DECIMALS),
-            spike=spike,
+        return mean_price(
+            [self.block_price(start + BLOCK * index, zone, spike_start) for index in range(minutes // 5)]
         )
 
     def _spike_level(self, start: datetime, spike_start: datetime | None) -> SpikeLevel:
@@ -142,6 +133,21 @@ class Scenario:
         if spike_start - timedelta(minutes=30) <= start < spike_start:
             return SpikeLevel.POTENTIAL
         return SpikeLevel.NONE
+
+
+def mean_price(blocks: list[BlockPrice]) -> BlockPrice:
+    """The mean prices of consecutive blocks (one interval); the worst spike level wins."""
+    levels = {block.spike for block in blocks}
+    spike = next(
+        (level for level in (SpikeLevel.SPIKE, SpikeLevel.POTENTIAL) if level in levels), SpikeLevel.NONE
+    )
+    count = len(blocks)
+    return BlockPrice(
+        general=round(sum(block.general for block in blocks) / count, _PRICE_DECIMALS),
+        feed_in=round(sum(block.feed_in for block in blocks) / count, _PRICE_DECIMALS),
+        spot=round(sum(block.spot for block in blocks) / count, _PRICE_DECIMALS),
+        spike=spike,
+    )
 
 
 def network_charge(hour: float) -> float:

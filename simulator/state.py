@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from .clock import SimClock
 from .config import SimulatorConfig
 from .faults import FaultBook
+from .freshness import ConfirmationLog, Market
 from .powerwall import Powerwall
 from .scenarios import SCENARIOS, Scenario, floor_time
 
@@ -89,6 +90,10 @@ class Simulator:
         self.requests: deque[RecordedRequest] = deque(maxlen=_REQUEST_LOG_SIZE)
         self.scenario = SCENARIOS[config.scenario]
         self.spike_start: datetime | None = None
+        # How Amber publishes: confirmation delays and estimate noise (`publication.INSTANT`: none).
+        self.publication = config.publication
+        # Per billing interval, when the first Powerwall came to reflect its confirmed price.
+        self.confirmations = ConfirmationLog()
         # Amber's rate-limit window (number of the 5-minute window, requests in it), for its headers.
         self.amber_window: tuple[int, int] = (-1, 0)
         self.amber_sites = AMBER_SITES[: config.sites]
@@ -118,11 +123,19 @@ class Simulator:
         """The simulated instant (UTC)."""
         return self.clock.now()
 
+    @property
+    def market(self) -> Market:
+        """What Amber's prices depend on now."""
+        return Market(
+            scenario=self.scenario, zone=self.zone, spike_start=self.spike_start, publication=self.publication
+        )
+
     def tick(self) -> datetime:
-        """Bring every Powerwall up to the clock and return the instant."""
+        """Bring every Powerwall and the confirmation record up to the clock and return the instant."""
         now = self.now()
         for powerwall in self.powerwalls.values():
             powerwall.advance(now)
+        self.confirmations.observe(now, self.market, self.powerwall.tariff)
         return now
 
     def switch_scenario(self, name: str, spike_start: datetime | None = None) -> Scenario:

@@ -304,6 +304,7 @@ async def post_time_of_use_settings(request: web.Request) -> web.Response:
         return tesla_error(400, "invalid_tariff", "; ".join(problems[:5]))
     if _applied(request) and isinstance(content, dict):
         powerwall.tariff = round_rates(content)
+        sim.tick()  # The confirmation record sees the new tariff from this instant.
     return web.json_response(WRITE_ACCEPTED)
 
 

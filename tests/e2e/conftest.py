@@ -91,12 +91,18 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 @pytest.fixture
 def simulator_url(socket_enabled: None, tmp_path: Path) -> Iterator[str]:
-    """`python -m simulator` on a free port, in real time."""
+    """`python -m simulator` on a free port, in real time.
+
+    Without the publication model (`--no-confirmation-delay`): the tests compare the Powerwall's tariff
+    with the scenario's exact prices, which the model's estimate and forecast errors would move by a
+    seeded but time-of-day-dependent amount. The model itself is tested in tests/simulator.
+    """
     port = free_port()
     log = tmp_path / "simulator.log"
+    command = [sys.executable, "-m", "simulator", "--port", str(port), "--scenario", "typical_day"]
     with log.open("wb") as out:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "simulator", "--port", str(port), "--scenario", "typical_day"],
+            [*command, "--no-confirmation-delay"],
             cwd=REPO,
             stdout=out,
             stderr=subprocess.STDOUT,
