@@ -158,7 +158,7 @@ async def test_daily_energy_resets_at_local_midnight_on_a_dst_day(
     cloud.energy_by_day["2026-10-03"] = {"solar_energy_exported": 20000.0}
     config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(config_entry.entry_id)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     solar = "sensor.home_powerwall_solar_energy"
     assert hass.states.get(solar).state == "20.0"
     assert hass.states.get(solar).attributes["state_class"] == "total_increasing"
@@ -173,7 +173,7 @@ async def test_daily_energy_resets_at_local_midnight_on_a_dst_day(
     cloud.energy_by_day["2026-10-04"] = {"solar_energy_exported": 0.0}
     freezer.tick(timedelta(minutes=5))
     async_fire_time_changed(hass)
-    await hass.async_block_till_done()
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert seen == ["20.1", "0.0"]
     today = cloud.requests_to("/calendar_history")[-1].url.query
     assert today["start_date"] == "2026-10-04T00:00:00+10:00"

@@ -72,6 +72,10 @@ COMMAND_TARIFF_CODE: Final = "TESLA_SYNC:COMMAND"
 COMMAND_TARIFF_NAME: Final = "Tesla Sync (battery command)"
 SPIKE_KEY: Final = "spike"
 COMMAND_KEY: Final = "command"
+# The profile that always exists: what the owner had before Tesla Sync's first write.
+BASELINE_PROFILE: Final = "My tariff before Tesla Sync"
+AMBER_OPTION: Final = "Amber (rolling)"
+MAX_PROFILE_NAME: Final = 50
 CURTAILMENT_KEY: Final = "curtailment"
 # Tariff writes accepted but never applied this many times in a row raise a repair, and automatic retries
 # slow down to one per `SLOW_RETRY` (the owner can still push at once).
@@ -225,6 +229,10 @@ class PowerwallController:
         amber = self.state.amber_content
         if amber is not None and self.writer.same(Setting.TARIFF, amber, content, now):
             return ClaimSource.AMBER
+        chosen = self.state.chosen_profile
+        profile = None if chosen is None else self._profile_content(chosen)
+        if profile is not None and self.writer.same(Setting.TARIFF, profile, content, now):
+            return ClaimSource.PROFILE
         return ClaimSource.OWNER
 
     @property
@@ -328,6 +336,9 @@ class PowerwallController:
         """Turn automatic sync on (and sync at once) or off (the owner's tariff comes back)."""
         previous = self.state.auto_sync
         self.state.auto_sync = enabled
+        if enabled:
+            # Amber is the chosen tariff now; a chosen profile steps aside.
+            self.state.chosen_profile = None
         await self.writer.async_save()
         if not enabled:
             self._cancel_retry()
@@ -406,6 +417,102 @@ class PowerwallController:
             LOGGER.info("Battery command ended by the owner")
         await self.writer.async_save()
         await self.async_reconcile(PushTrigger.SCHEDULE, action=_Action(trigger=PushTrigger.SCHEDULE))
+
+    # --- saved tariff profiles and the chosen tariff ---------------------------------------------------
+
+    def profile_names(self) -> list[str]:
+        """Every profile the owner can choose: the one from before Tesla Sync first, then saved ones."""
+        names = [BASELINE_PROFILE] if self.state.baseline.get(Setting.TARIFF) is not None else []
+        return names + sorted(self.state.profiles)
+
+    def _profile_content(self, name: str) -> dict[str, Any] | None:
+        if name == BASELINE_PROFILE:
+            content = self.state.baseline.get(Setting.TARIFF)
+            return content if isinstance(content, dict) else None
+        profile = self.state.profiles.get(name)
+        content = profile.get("tariff_content_v2") if isinstance(profile, dict) else None
+        return content if isinstance(content, dict) else None
+
+    @property
+    def chosen_tariff(self) -> str | None:
+        """What the owner chose the Powerwall should hold: Amber's rolling tariff or a profile."""
+        if self.state.auto_sync:
+            return AMBER_OPTION
+        if self.state.chosen_profile is not None:
+            return self.state.chosen_profile
+        return BASELINE_PROFILE if BASELINE_PROFILE in self.profile_names() else None
+
+    async def async_save_profile(self, name: str) -> None:
+        """Save the tariff the Powerwall holds now (read from it afresh) under `name`."""
+        name = self._valid_profile_name(name)
+        if not await self.writer.async_read() or not isinstance(
+            self.writer.site_info.tariff_content_v2, dict
+        ):
+            raise HomeAssistantError(translation_domain=DOMAIN, translation_key="powerwall_unreadable")
+        self.state.profiles[name] = {
+            "tariff_content_v2": self.writer.site_info.tariff_content_v2,
+            "saved_at": dt_util.utcnow().isoformat(),
+        }
+        await self.writer.async_save()
+        self._notify()
+
+    async def async_apply_profile(self, name: str) -> None:
+        """Hold the profile on the Powerwall (byte for byte, verified); Amber stops pushing."""
+        if self._profile_content(name) is None:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="unknown_profile",
+                translation_placeholders={"name": name},
+            )
+        previous = (self.state.auto_sync, self.state.chosen_profile)
+        self.state.auto_sync = False
+        self.state.chosen_profile = None if name == BASELINE_PROFILE else name
+        await self.writer.async_save()
+        try:
+            await self.async_reconcile(PushTrigger.REQUEST, action=_Action())
+        except HomeAssistantError:
+            self.state.auto_sync, self.state.chosen_profile = previous
+            await self.writer.async_save()
+            await self.async_reconcile(PushTrigger.SCHEDULE)
+            raise
+
+    async def async_choose_tariff(self, option: str) -> None:
+        """The Tariff select: Amber's rolling tariff, or a profile."""
+        if option == AMBER_OPTION:
+            await self.async_set_auto_sync(enabled=True)
+        else:
+            await self.async_apply_profile(option)
+
+    async def async_delete_profile(self, name: str) -> None:
+        """Forget a saved profile; the one from before Tesla Sync cannot be deleted. If it was chosen, the
+        owner's own tariff comes back."""
+        if name == BASELINE_PROFILE:
+            raise ServiceValidationError(translation_domain=DOMAIN, translation_key="baseline_profile_kept")
+        if name not in self.state.profiles:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="unknown_profile",
+                translation_placeholders={"name": name},
+            )
+        del self.state.profiles[name]
+        if self.state.chosen_profile == name:
+            self.state.chosen_profile = None
+            await self.writer.async_save()
+            await self.async_reconcile(PushTrigger.REQUEST, action=_Action())
+            return
+        await self.writer.async_save()
+        self._notify()
+
+    @staticmethod
+    def _valid_profile_name(name: str) -> str:
+        name = name.strip()
+        if not name or len(name) > MAX_PROFILE_NAME or name in {BASELINE_PROFILE, AMBER_OPTION}:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="invalid_profile_name",
+                translation_placeholders={"max": str(MAX_PROFILE_NAME)},
+            )
+        return name
 
     async def async_enter_time_based_control(self) -> None:
         """The repair's fix: the Amber sync holds time-based control (undone with the owner's mode)."""
@@ -733,6 +840,10 @@ class PowerwallController:
             if self.state.amber_claims_mode:
                 values[Setting.OPERATION_MODE] = OperationMode.AUTONOMOUS.value
             claims.append(Claim(source=ClaimSource.AMBER, values=values))
+        elif self.state.chosen_profile is not None:
+            profile = self._profile_content(self.state.chosen_profile)
+            if profile is not None:
+                claims.append(Claim(source=ClaimSource.PROFILE, values={Setting.TARIFF: profile}))
         return tuple(claims)
 
     def _plan(self, claims: tuple[Claim, ...], now: datetime) -> Plan:
@@ -771,6 +882,14 @@ class PowerwallController:
             )
         self.state.yielded |= result.yielded
         self.state.ours -= result.restored
+        for setting, value in result.satisfied.items():
+            # Held as claimed without a write (say a chosen profile the owner had put on): ours from now on, so
+            # that a later change is told apart from it.
+            if setting in self.state.baseline and not self.writer.same(
+                setting, value, self.state.baseline[setting], now
+            ):
+                self.state.ours.add(setting)
+                self.state.verified_writes[setting] = value
         if result.restored and not result.restoring:
             LOGGER.info("The owner's settings are back on the Powerwall")
             self.state.restore = RestoreBudget()

@@ -244,6 +244,22 @@ async def _end_command(call: ServiceCall) -> None:
     await entry.runtime_data.controller.async_end_command()
 
 
+ATTR_NAME = "name"
+PROFILE_SCHEMA = ENTRY_SCHEMA.extend({probatio.Required(ATTR_NAME): str})
+
+
+async def _save_profile(call: ServiceCall) -> None:
+    await resolve_entry(call.hass, call).runtime_data.controller.async_save_profile(call.data[ATTR_NAME])
+
+
+async def _apply_profile(call: ServiceCall) -> None:
+    await resolve_entry(call.hass, call).runtime_data.controller.async_apply_profile(call.data[ATTR_NAME])
+
+
+async def _delete_profile(call: ServiceCall) -> None:
+    await resolve_entry(call.hass, call).runtime_data.controller.async_delete_profile(call.data[ATTR_NAME])
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register every service of the integration."""
@@ -262,3 +278,6 @@ def async_setup_services(hass: HomeAssistant) -> None:
         schema = HOLD_SCHEMA if kind is CommandKind.HOLD else COMMAND_SCHEMA
         hass.services.async_register(DOMAIN, service, _battery_command, schema)
     hass.services.async_register(DOMAIN, "end_command", _end_command, ENTRY_SCHEMA)
+    hass.services.async_register(DOMAIN, "save_tariff_profile", _save_profile, PROFILE_SCHEMA)
+    hass.services.async_register(DOMAIN, "apply_tariff_profile", _apply_profile, PROFILE_SCHEMA)
+    hass.services.async_register(DOMAIN, "delete_tariff_profile", _delete_profile, PROFILE_SCHEMA)

@@ -113,6 +113,9 @@ class PersistedState:
     # A record from an older version that lost the owner's mode (the Powerwall answered without it): the
     # owner is asked which mode to return to.
     mode_to_choose: bool = False
+    # The saved profile the owner chose to hold on the Powerwall (None: Amber when auto sync is on, else the
+    # owner's own tariff).
+    chosen_profile: str | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
     profiles: dict[str, Any] = field(default_factory=dict)
 
@@ -133,6 +136,7 @@ class PersistedState:
             "amber_claims_mode": self.amber_claims_mode,
             "time_based_control_dismissed": self.time_based_control_dismissed,
             "mode_to_choose": self.mode_to_choose,
+            "chosen_profile": self.chosen_profile,
             "overrides": self.overrides,
             "profiles": self.profiles,
         }
@@ -156,6 +160,7 @@ class PersistedState:
             amber_claims_mode=data.get("amber_claims_mode") is True,
             time_based_control_dismissed=data.get("time_based_control_dismissed") is True,
             mode_to_choose=data.get("mode_to_choose") is True,
+            chosen_profile=data["chosen_profile"] if isinstance(data.get("chosen_profile"), str) else None,
             overrides=dict(data.get("overrides") or {}),
             profiles=dict(data.get("profiles") or {}),
         )

@@ -43,11 +43,19 @@ class ClaimSource(StrEnum):
     COMMAND = "command"
     CURTAILMENT = "curtailment"
     AMBER = "amber"
+    PROFILE = "profile"
     OWNER = "owner"
 
 
 # Highest first. Curtailment claims only the export rule, which nothing else claims.
-PRECEDENCE: Final = (ClaimSource.SPIKE, ClaimSource.COMMAND, ClaimSource.CURTAILMENT, ClaimSource.AMBER)
+# The chosen tariff (Amber's rolling tariff or a saved profile; one at a time) comes last.
+PRECEDENCE: Final = (
+    ClaimSource.SPIKE,
+    ClaimSource.COMMAND,
+    ClaimSource.CURTAILMENT,
+    ClaimSource.AMBER,
+    ClaimSource.PROFILE,
+)
 # Claims that give way to the owner's own change of a setting they hold.
 OVERRIDES: Final = frozenset({ClaimSource.SPIKE, ClaimSource.COMMAND, ClaimSource.CURTAILMENT})
 
@@ -80,6 +88,8 @@ class Plan:
     adopted: Mapping[Setting, object] = field(default_factory=dict)
     yielded: frozenset[tuple[ClaimSource, Setting]] = frozenset()
     winners: Mapping[Setting, ClaimSource] = field(default_factory=dict)
+    # Claimed settings the Powerwall already holds as claimed (ours now, as if written and verified).
+    satisfied: Mapping[Setting, object] = field(default_factory=dict)
 
 
 def _rank(source: ClaimSource) -> int:
@@ -111,6 +121,7 @@ def plan(
     adopted: dict[Setting, object] = {}
     new_yields: set[tuple[ClaimSource, Setting]] = set()
     winners: dict[Setting, ClaimSource] = {}
+    satisfied: dict[Setting, object] = {}
     for setting in WRITE_ORDER:
         candidates = [
             claim for claim in ordered if setting in claim.values and (claim.source, setting) not in yielded
@@ -118,9 +129,13 @@ def plan(
         is_known = setting in known
         current = held.get(setting)
         owners_value = baseline.get(setting)
+        claimed_values = [claim.values[setting] for claim in candidates]
         while candidates and is_known and candidates[0].source in OVERRIDES:
             written = verified_writes.get(setting, _MISSING)
-            if not _changed_by_owner(setting, current, written, owners_value, ours=ours, same=same):
+            if not _changed_by_owner(setting, current, written, owners_value, ours=ours, same=same) or any(
+                same(setting, current, value) for value in claimed_values
+            ):
+                # Unchanged, or what one of the claims wants (a chosen tariff held without a write).
                 break
             new_yields.add((candidates.pop(0).source, setting))
             adopted[setting] = current
@@ -131,6 +146,8 @@ def plan(
             wanted = winner.values[setting]
             if not (is_known and same(setting, current, wanted)):
                 writes.append((setting, wanted, winner.source))
+            else:
+                satisfied[setting] = wanted
             continue
         if setting in ours:
             written = verified_writes.get(setting, _MISSING)
@@ -158,6 +175,7 @@ def plan(
         adopted=adopted,
         yielded=frozenset(new_yields),
         winners=winners,
+        satisfied=satisfied,
     )
 
 
