@@ -34,7 +34,7 @@ async def test_save_then_apply_a_profile_byte_for_byte(
     freezer: FrozenDateTimeFactory,
     hass_storage: dict[str, Any],
 ) -> None:
-    """The owner's plan is always a choice; a plan saved from the Powerwall comes back exactly, Amber stops."""
+    """The owner's plan is always a choice; a plan saved from the Powerwall comes back exactly."""
     cloud.site_info["tariff_content_v2"] = OWNER_TARIFF
     await setup_entry(hass, config_entry, freezer)
     state = hass.states.get(SELECT)

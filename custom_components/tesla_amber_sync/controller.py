@@ -883,7 +883,7 @@ class PowerwallController:
         self.state.yielded |= result.yielded
         self.state.ours -= result.restored
         for setting, value in result.satisfied.items():
-            # Held as claimed without a write (say a chosen profile the owner had put on): ours from now on, so
+            # Held as claimed without a write (a chosen profile the owner had put on): ours from now on, so
             # that a later change is told apart from it.
             if setting in self.state.baseline and not self.writer.same(
                 setting, value, self.state.baseline[setting], now
