@@ -75,6 +75,14 @@ def example_data() -> dict[str, Any]:
                 "to_day": 31,
                 "periods": [
                     {
+                        "name": "Flat",
+                        "days": "weekends",
+                        "from": "00:00",
+                        "to": "11:00",
+                        "buy": 0.25,
+                        "sell": 0.04,
+                    },
+                    {
                         "name": "Free",
                         "days": ["saturday", "sunday"],
                         "from": "11:00",
@@ -86,7 +94,7 @@ def example_data() -> dict[str, Any]:
                         "name": "Flat",
                         "days": ["saturday", "sunday"],
                         "from": "14:00",
-                        "to": "11:00",
+                        "to": "00:00",
                         "buy": 0.25,
                         "sell": 0.04,
                     },

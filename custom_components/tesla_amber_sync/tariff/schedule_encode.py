@@ -35,7 +35,7 @@ def day_ranges(days: frozenset[int]) -> list[tuple[int, int]]:
             runs[-1] = (runs[-1][0], day)
         else:
             runs.append((day, day))
-    return runs
+    return sorted(runs)
 
 
 def _windows(period: SchedulePeriod) -> list[_Window]:
