@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, time, timedelta
+import itertools
 from typing import Any
 
 from hypothesis import strategies as st
@@ -148,7 +149,7 @@ def seasons_periods(draw: st.DrawFn, name: str) -> tuple[SchedulePeriod, ...]:
     for days in draw(day_groups):
         cuts = sorted(draw(st.sets(st.integers(1, SLOTS_PER_DAY - 1), max_size=5)))
         bounds = [0, *cuts, SLOTS_PER_DAY]
-        for first, end in zip(bounds, bounds[1:], strict=False):
+        for first, end in itertools.pairwise(bounds):
             choice = draw(st.integers(0, len(pool) - 1))
             # A stretch that starts after midnight starts on each following day.
             shift = (offset + first) // SLOTS_PER_DAY

@@ -1,4 +1,4 @@
-"""Custom schedules: parsing plain data, the owner's problems, encoding, and the simple time-of-use shortcut."""
+"""Custom schedules: parsing plain data, the owner's problems, encoding, the simple time-of-use shortcut."""
 
 from __future__ import annotations
 
@@ -202,7 +202,8 @@ def test_each_problem_is_named_in_the_owners_words(changes: dict[str, Any], expe
     assert parsed.schedule is None
     assert [(problem.key, dict(problem.placeholders)) for problem in parsed.problems] == expected
     for problem in parsed.problems:
-        assert "{" not in problem.message and str(problem) == problem.message
+        assert "{" not in problem.message
+        assert str(problem) == problem.message
 
 
 def test_model_problems_the_parser_cannot_produce() -> None:
@@ -280,7 +281,8 @@ def test_simple_time_of_use_expands_to_a_full_schedule() -> None:
     decoded = decode_tariff(encode_schedule(schedule, code="SIMPLE"))
     friday_night = decoded.rates_at(datetime(2026, 5, 1, 23, 30))
     saturday = decoded.rates_at(datetime(2026, 5, 2, 16, 0))
-    assert friday_night is not None and saturday is not None
+    assert friday_night is not None
+    assert saturday is not None
     assert (friday_night.period, saturday.period, saturday.buy) == ("Off-peak", "Off-peak", 0.2)
 
 
@@ -296,6 +298,7 @@ def test_simple_time_of_use_names_a_different_weekend_and_reports_bad_windows() 
         weekend=RateSet(buy=0.1, sell=0.0),
     )
     names = [(p.name, p.start, p.end) for p in schedule.seasons[0].periods]
-    assert ("Peak", time(22), time(0)) in names and ("Peak", time(0), time(2)) in names
+    assert ("Peak", time(22), time(0)) in names
+    assert ("Peak", time(0), time(2)) in names
     assert ("Weekend", time(0), time(0)) in names
     assert [problem.key for problem in schedule_problems(schedule)] == ["time_not_on_half_hour"]
