@@ -84,6 +84,9 @@ def _side_rate(side: Json, local: datetime) -> tuple[str | None, str | None, flo
                 rate = rates.get(period_name)
                 if isinstance(rate, int | float):
                     return season_name, period_name, float(rate)
+        # Seasons may overlap: the first one (in content order) that covers the date decides alone, as
+        # the integration's decoder reads it; a later season must not fill the hours it leaves unpriced.
+        break
     # No period matched: Tesla falls back to the flat "ALL" rate.
     flat = ((charges.get("ALL") or {}).get("rates") or {}).get("ALL")
     return None, None, float(flat) if isinstance(flat, int | float) else None
