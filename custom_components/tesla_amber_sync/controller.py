@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 from zoneinfo import ZoneInfo
 
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
@@ -50,6 +52,9 @@ from .tariff.fingerprint import tariff_fingerprint
 from .tariff.materiality import materially_different
 from .tariff.model import slot_index
 from .tariff.prices import CENTS_PER_DOLLAR, owner_price
+from .tariff.schedule import CustomSchedule
+from .tariff.schedule_encode import encode_schedule
+from .tariff.schedule_parse import parse_schedule
 from .tariff.spike import build_spike_tariff, spike_window_slots
 from .writer import DUPLICATE_WINDOW, REWRITE_AFTER, PowerwallWriter, WriteResult
 
@@ -69,6 +74,8 @@ TARIFF_UTILITY: Final = "Amber Electric"
 SPIKE_TARIFF_CODE: Final = "TESLA_SYNC:SPIKE"
 SPIKE_TARIFF_NAME: Final = "Tesla Sync (price spike)"
 COMMAND_TARIFF_CODE: Final = "TESLA_SYNC:COMMAND"
+SCHEDULE_TARIFF_CODE: Final = "TESLA_SYNC:SCHEDULE"
+SCHEDULE_SUBENTRY: Final = "tariff_schedule"
 COMMAND_TARIFF_NAME: Final = "Tesla Sync (battery command)"
 SPIKE_KEY: Final = "spike"
 COMMAND_KEY: Final = "command"
@@ -224,6 +231,8 @@ class PowerwallController:
                 return ClaimSource.SPIKE
             if code == COMMAND_TARIFF_CODE:
                 return ClaimSource.COMMAND
+            if code == SCHEDULE_TARIFF_CODE:
+                return ClaimSource.SCHEDULE
             if code == TARIFF_CODE:
                 return ClaimSource.AMBER
         amber = self.state.amber_content
@@ -337,8 +346,9 @@ class PowerwallController:
         previous = self.state.auto_sync
         self.state.auto_sync = enabled
         if enabled:
-            # Amber is the chosen tariff now; a chosen profile steps aside.
+            # Amber is the chosen tariff now; a chosen profile or schedule steps aside.
             self.state.chosen_profile = None
+            self.state.chosen_schedule = None
         await self.writer.async_save()
         if not enabled:
             self._cancel_retry()
@@ -433,11 +443,32 @@ class PowerwallController:
         content = profile.get("tariff_content_v2") if isinstance(profile, dict) else None
         return content if isinstance(content, dict) else None
 
+    def schedules(self) -> dict[str, tuple[str, CustomSchedule | None]]:
+        """The entry's custom schedules (config subentries): id -> (title, the schedule, None if invalid)."""
+        found: dict[str, tuple[str, CustomSchedule | None]] = {}
+        for subentry in self._entry.subentries.values():
+            if subentry.subentry_type == SCHEDULE_SUBENTRY:
+                found[subentry.subentry_id] = (subentry.title, parse_schedule(dict(subentry.data)).schedule)
+        return found
+
+    def schedule_names(self) -> list[str]:
+        """The titles of the schedules that can be chosen (valid ones)."""
+        return sorted(title for title, schedule in self.schedules().values() if schedule is not None)
+
+    def _schedule_content(self, subentry_id: str) -> dict[str, Any] | None:
+        title_schedule = self.schedules().get(subentry_id)
+        if title_schedule is None or title_schedule[1] is None:
+            return None
+        return encode_schedule(title_schedule[1], code=SCHEDULE_TARIFF_CODE)
+
     @property
     def chosen_tariff(self) -> str | None:
-        """What the owner chose the Powerwall should hold: Amber's rolling tariff or a profile."""
+        """What the owner chose the Powerwall should hold: Amber's rolling tariff, a schedule or a profile."""
         if self.state.auto_sync:
             return AMBER_OPTION
+        if self.state.chosen_schedule is not None:
+            chosen = self.schedules().get(self.state.chosen_schedule)
+            return None if chosen is None else chosen[0]
         if self.state.chosen_profile is not None:
             return self.state.chosen_profile
         return BASELINE_PROFILE if BASELINE_PROFILE in self.profile_names() else None
@@ -464,24 +495,78 @@ class PowerwallController:
                 translation_key="unknown_profile",
                 translation_placeholders={"name": name},
             )
-        previous = (self.state.auto_sync, self.state.chosen_profile)
+        previous = (self.state.auto_sync, self.state.chosen_profile, self.state.chosen_schedule)
         self.state.auto_sync = False
         self.state.chosen_profile = None if name == BASELINE_PROFILE else name
+        self.state.chosen_schedule = None
         await self.writer.async_save()
         try:
             await self.async_reconcile(PushTrigger.REQUEST, action=_Action())
         except HomeAssistantError:
-            self.state.auto_sync, self.state.chosen_profile = previous
+            self.state.auto_sync, self.state.chosen_profile, self.state.chosen_schedule = previous
             await self.writer.async_save()
             await self.async_reconcile(PushTrigger.SCHEDULE)
             raise
 
     async def async_choose_tariff(self, option: str) -> None:
-        """The Tariff select: Amber's rolling tariff, or a profile."""
+        """The Tariff select: Amber's rolling tariff, a custom schedule (by title), or a profile."""
         if option == AMBER_OPTION:
             await self.async_set_auto_sync(enabled=True)
+            return
+        for subentry_id, (title, schedule) in self.schedules().items():
+            if title == option and schedule is not None:
+                await self.async_apply_schedule(subentry_id)
+                return
+        await self.async_apply_profile(option)
+
+    async def async_set_custom_tariff(self, data: dict[str, Any], *, apply: bool) -> None:
+        """Add or replace (by name) a custom schedule from plain data, checked by the one parser; apply it."""
+        parsed = parse_schedule(data)
+        if parsed.schedule is None:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="invalid_schedule",
+                translation_placeholders={
+                    "problems": "; ".join(problem.message for problem in parsed.problems)
+                },
+            )
+        title = parsed.schedule.name
+        existing = next(
+            (
+                subentry
+                for subentry in self._entry.subentries.values()
+                if subentry.subentry_type == SCHEDULE_SUBENTRY and subentry.title == title
+            ),
+            None,
+        )
+        if existing is None:
+            subentry = ConfigSubentry(
+                data=MappingProxyType(data), subentry_type=SCHEDULE_SUBENTRY, title=title, unique_id=None
+            )
+            self.hass.config_entries.async_add_subentry(self._entry, subentry)
+            subentry_id = subentry.subentry_id
         else:
-            await self.async_apply_profile(option)
+            self.hass.config_entries.async_update_subentry(self._entry, existing, data=data)
+            subentry_id = existing.subentry_id
+        if apply or self.state.chosen_schedule == subentry_id:
+            await self.async_apply_schedule(subentry_id)
+        else:
+            self._notify()
+
+    async def async_apply_schedule(self, subentry_id: str) -> None:
+        """Hold a custom schedule on the Powerwall (verified); Amber stops pushing."""
+        previous = (self.state.auto_sync, self.state.chosen_profile, self.state.chosen_schedule)
+        self.state.auto_sync = False
+        self.state.chosen_profile = None
+        self.state.chosen_schedule = subentry_id
+        await self.writer.async_save()
+        try:
+            await self.async_reconcile(PushTrigger.REQUEST, action=_Action())
+        except HomeAssistantError:
+            self.state.auto_sync, self.state.chosen_profile, self.state.chosen_schedule = previous
+            await self.writer.async_save()
+            await self.async_reconcile(PushTrigger.SCHEDULE)
+            raise
 
     async def async_delete_profile(self, name: str) -> None:
         """Forget a saved profile; the one from before Tesla Sync cannot be deleted. If it was chosen, the
@@ -840,6 +925,10 @@ class PowerwallController:
             if self.state.amber_claims_mode:
                 values[Setting.OPERATION_MODE] = OperationMode.AUTONOMOUS.value
             claims.append(Claim(source=ClaimSource.AMBER, values=values))
+        elif self.state.chosen_schedule is not None:
+            schedule = self._schedule_content(self.state.chosen_schedule)
+            if schedule is not None:
+                claims.append(Claim(source=ClaimSource.SCHEDULE, values={Setting.TARIFF: schedule}))
         elif self.state.chosen_profile is not None:
             profile = self._profile_content(self.state.chosen_profile)
             if profile is not None:

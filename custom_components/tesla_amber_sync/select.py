@@ -33,7 +33,7 @@ class TariffSelect(ControllerEntity, SelectEntity):
     @property
     def options(self) -> list[str]:
         """Amber first, then every profile (the one from before Tesla Sync, then saved ones)."""
-        return [AMBER_OPTION, *self.controller.profile_names()]
+        return [AMBER_OPTION, *self.controller.schedule_names(), *self.controller.profile_names()]
 
     @property
     def current_option(self) -> str | None:

@@ -244,6 +244,19 @@ async def _end_command(call: ServiceCall) -> None:
     await entry.runtime_data.controller.async_end_command()
 
 
+ATTR_APPLY = "apply"
+# The schedule's own fields are checked by the schedule parser (one validation path with the subentry flow).
+CUSTOM_TARIFF_SCHEMA = ENTRY_SCHEMA.extend(
+    {probatio.Optional(ATTR_APPLY, default=True): bool}, extra=probatio.ALLOW_EXTRA
+)
+
+
+async def _set_custom_tariff(call: ServiceCall) -> None:
+    entry = resolve_entry(call.hass, call)
+    data = {key: value for key, value in call.data.items() if key not in {ATTR_CONFIG_ENTRY_ID, ATTR_APPLY}}
+    await entry.runtime_data.controller.async_set_custom_tariff(data, apply=call.data[ATTR_APPLY])
+
+
 ATTR_NAME = "name"
 PROFILE_SCHEMA = ENTRY_SCHEMA.extend({probatio.Required(ATTR_NAME): str})
 
@@ -278,6 +291,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
         schema = HOLD_SCHEMA if kind is CommandKind.HOLD else COMMAND_SCHEMA
         hass.services.async_register(DOMAIN, service, _battery_command, schema)
     hass.services.async_register(DOMAIN, "end_command", _end_command, ENTRY_SCHEMA)
+    hass.services.async_register(DOMAIN, "set_custom_tariff", _set_custom_tariff, CUSTOM_TARIFF_SCHEMA)
     hass.services.async_register(DOMAIN, "save_tariff_profile", _save_profile, PROFILE_SCHEMA)
     hass.services.async_register(DOMAIN, "apply_tariff_profile", _apply_profile, PROFILE_SCHEMA)
     hass.services.async_register(DOMAIN, "delete_tariff_profile", _delete_profile, PROFILE_SCHEMA)

@@ -116,6 +116,8 @@ class PersistedState:
     # The saved profile the owner chose to hold on the Powerwall (None: Amber when auto sync is on, else the
     # owner's own tariff).
     chosen_profile: str | None = None
+    # The custom schedule (a config subentry's id) the owner chose; at most one of it and `chosen_profile`.
+    chosen_schedule: str | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
     profiles: dict[str, Any] = field(default_factory=dict)
 
@@ -137,6 +139,7 @@ class PersistedState:
             "time_based_control_dismissed": self.time_based_control_dismissed,
             "mode_to_choose": self.mode_to_choose,
             "chosen_profile": self.chosen_profile,
+            "chosen_schedule": self.chosen_schedule,
             "overrides": self.overrides,
             "profiles": self.profiles,
         }
@@ -161,6 +164,7 @@ class PersistedState:
             time_based_control_dismissed=data.get("time_based_control_dismissed") is True,
             mode_to_choose=data.get("mode_to_choose") is True,
             chosen_profile=data["chosen_profile"] if isinstance(data.get("chosen_profile"), str) else None,
+            chosen_schedule=data["chosen_schedule"] if isinstance(data.get("chosen_schedule"), str) else None,
             overrides=dict(data.get("overrides") or {}),
             profiles=dict(data.get("profiles") or {}),
         )

@@ -44,6 +44,7 @@ class ClaimSource(StrEnum):
     CURTAILMENT = "curtailment"
     AMBER = "amber"
     PROFILE = "profile"
+    SCHEDULE = "schedule"
     OWNER = "owner"
 
 
@@ -55,6 +56,7 @@ PRECEDENCE: Final = (
     ClaimSource.CURTAILMENT,
     ClaimSource.AMBER,
     ClaimSource.PROFILE,
+    ClaimSource.SCHEDULE,
 )
 # Claims that give way to the owner's own change of a setting they hold.
 OVERRIDES: Final = frozenset({ClaimSource.SPIKE, ClaimSource.COMMAND, ClaimSource.CURTAILMENT})
