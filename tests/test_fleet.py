@@ -19,6 +19,7 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from yarl import URL
 
 from custom_components.tesla_amber_sync.api.routes import FLEET_TOKEN_URL
 from custom_components.tesla_amber_sync.const import (
@@ -57,12 +58,14 @@ def _token(access: str, *, expires_in: float = 28800) -> dict[str, Any]:
     }
 
 
-def _fleet_entry(*, teslemetry_fallback: bool = False, expires_in: float = 28800) -> MockConfigEntry:
+def _fleet_entry(
+    *, teslemetry_fallback: bool = False, expires_in: float = 28800, route: str = "fleet"
+) -> MockConfigEntry:
     data: dict[str, Any] = {
         CONF_AMBER_API_TOKEN: AMBER_TOKEN,
         CONF_AMBER_SITE_ID: AMBER_SITE_ID,
         CONF_ENERGY_SITE_ID: ENERGY_SITE_ID,
-        CONF_POWERWALL_ROUTE: "fleet",
+        CONF_POWERWALL_ROUTE: route,
         CONF_FLEET_BASE_URL: FLEET_HOST,
         "auth_implementation": DOMAIN,
         "token": _token("fleet_access_1", expires_in=expires_in),
@@ -173,37 +176,55 @@ async def test_a_revoked_sign_in_starts_reauthentication(
     assert not cloud.requests_to("/live_status")
 
 
+TESLEMETRY_HOST = "https://api.teslemetry.com"
+HOSTS = {"fleet": FLEET_HOST, "teslemetry": TESLEMETRY_HOST}
+
+
 @pytest.mark.usefixtures("credentials")
-async def test_fallback_takes_over_while_fleet_is_down_without_duplicating_writes(
-    hass: HomeAssistant, cloud: FakeCloud, freezer: FrozenDateTimeFactory
+@pytest.mark.parametrize(("primary", "fallback"), [("fleet", "teslemetry"), ("teslemetry", "fleet")])
+async def test_fallback_takes_over_while_the_primary_is_down_and_each_write_goes_once(
+    hass: HomeAssistant, cloud: FakeCloud, freezer: FrozenDateTimeFactory, primary: str, fallback: str
 ) -> None:
-    """Fleet down: reads and the route sensor move to Teslemetry; back up, they return to Fleet."""
-    entry = _fleet_entry(teslemetry_fallback=True)
+    """A Fleet API entry with Teslemetry as fallback, and a Teslemetry entry with Fleet as fallback: while
+    the primary is down, reads and the route sensor move to the fallback and a battery command's writes go
+    out exactly once each, on the fallback only; once the primary answers again, reads return to it."""
+    entry = _fleet_entry(teslemetry_fallback=True, route=primary)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     route = "sensor.home_powerwall_powerwall_route"
-    assert hass.states.get(route).state == "fleet"
-    writes_before = len([r for r in cloud.requests if r.method == "POST"])
+    assert hass.states.get(route).state == primary
+    assert cloud.requests_to("/live_status")[-1].url.host == URL(HOSTS[primary]).host
 
     cloud.fail("/live_status", 503, times=1)
     freezer.tick(timedelta(seconds=31))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
-    fleet_live, relay_live = (
-        [r for r in cloud.requests_to("/live_status") if str(r.url).startswith(host)]
-        for host in (FLEET_HOST, "https://api.teslemetry.com")
-    )
-    assert relay_live
-    assert relay_live[-1].headers["Authorization"] == f"Bearer {TESLEMETRY_TOKEN}"
-    assert hass.states.get(route).state == "teslemetry"
+    failed, retried = cloud.requests_to("/live_status")[-2:]
+    assert str(failed.url).startswith(HOSTS[primary])
+    assert str(retried.url).startswith(HOSTS[fallback])
+    expected_auth = f"Bearer {TESLEMETRY_TOKEN}" if fallback == "teslemetry" else "Bearer fleet_access_1"
+    assert retried.headers["Authorization"] == expected_auth
+    assert hass.states.get(route).state == fallback
     assert hass.states.get("sensor.home_powerwall_battery_level").state != "unavailable"
+
+    writes_before = len(cloud.requests_to("", method="POST"))
+    await hass.services.async_call(
+        "button", "press", {"entity_id": "button.home_powerwall_charge_for_an_hour"}, blocking=True
+    )
+    await hass.async_block_till_done()
+    writes = cloud.requests_to("", method="POST")[writes_before:]
+    # Each write once (no resend on the other route), every one on the fallback.
+    paths = [r.path.rsplit("/", 1)[-1] for r in writes]
+    assert "backup" in paths
+    assert len(paths) == len(set(paths)), paths
+    assert all(str(r.url).startswith(HOSTS[fallback]) for r in writes), [str(r.url) for r in writes]
+    (backup,) = (r for r in writes if r.path.endswith("/backup"))
+    assert backup.json == {"backup_reserve_percent": 100}
+    assert cloud.site_info["backup_reserve_percent"] == 100
 
     freezer.tick(timedelta(minutes=6))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
-    assert hass.states.get(route).state == "fleet"
-    # Each write went out once, on one route.
-    posts = [(r.path, str(r.json)) for r in cloud.requests if r.method == "POST"][writes_before:]
-    assert len(posts) == len(set(posts)) or not posts
-    assert fleet_live
+    assert hass.states.get(route).state == primary
+    assert str(cloud.requests_to("/live_status")[-1].url).startswith(HOSTS[primary])
