@@ -228,3 +228,95 @@ async def test_fallback_takes_over_while_the_primary_is_down_and_each_write_goes
     await hass.async_block_till_done()
     assert hass.states.get(route).state == primary
     assert str(cloud.requests_to("/live_status")[-1].url).startswith(HOSTS[primary])
+
+
+@pytest.mark.usefixtures("credentials", "current_request_with_host")
+async def test_signing_in_again_updates_and_reloads_the_entry(hass: HomeAssistant, cloud: FakeCloud) -> None:
+    """Tesla refused the refresh: the owner signs in again; the entry keeps its Powerwall, stores the new
+    tokens and is reloaded, and the Powerwall is read with the new access token."""
+    entry = _fleet_entry(expires_in=0)
+    entry.add_to_hass(hass)
+    cloud.mock.post(FLEET_TOKEN_URL, status=401, payload={"error": "login_required"})
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    (flow,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flow["step_id"] == "reauth_fleet"
+
+    result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
+    assert result["type"] is FlowResultType.EXTERNAL_STEP
+    assert f"client_id={CLIENT_ID}" in result["url"]
+    state = {"flow_id": result["flow_id"], "redirect_uri": REDIRECT}
+    cloud.mock.post(FLEET_TOKEN_URL, payload=_token("fleet_access_2"))
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"code": "abcd", "state": state}
+    )
+    assert result["type"] is FlowResultType.EXTERNAL_STEP_DONE
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data["token"]["access_token"] == "fleet_access_2"
+    assert entry.data[CONF_ENERGY_SITE_ID] == ENERGY_SITE_ID
+    assert entry.data[CONF_FLEET_BASE_URL] == FLEET_HOST
+    assert entry.state is ConfigEntryState.LOADED
+    (region,) = cloud.requests_to("/users/region")
+    assert region.headers["Authorization"] == "Bearer fleet_access_2"
+    assert cloud.requests_to("/live_status")[-1].headers["Authorization"] == "Bearer fleet_access_2"
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_errors_name_the_fleet_api_when_it_is_the_route(
+    hass: HomeAssistant, cloud: FakeCloud, freezer: FrozenDateTimeFactory
+) -> None:
+    """A Fleet API entry's failed read says Tesla's Fleet API failed, not Teslemetry."""
+    entry = _fleet_entry()
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    cloud.fail("/live_status", 503)
+    freezer.tick(timedelta(seconds=31))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    error = entry.runtime_data.live_status.last_exception
+    assert error is not None
+    assert error.translation_key == "service_unavailable"  # type: ignore[attr-defined]
+    assert error.translation_placeholders["service"] == "Tesla Fleet API"  # type: ignore[attr-defined]
+    assert hass.states.get("sensor.home_powerwall_battery_level").state == "unavailable"
+
+
+@pytest.mark.usefixtures("credentials", "current_request_with_host")
+async def test_the_api_addresses_point_sign_in_and_region_at_a_simulator(
+    hass: HomeAssistant, cloud: FakeCloud
+) -> None:
+    """With the sign-in server's and Fleet API's addresses set (say to the simulator), Tesla's sign-in page
+    is not used: the owner signs in there, the code is exchanged there, and an http regional host on that
+    same host is accepted and stored."""
+    local = "http://127.0.0.1:8099"
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_AMBER_API_TOKEN: AMBER_TOKEN,
+            "api_addresses": {"fleet_region_url": f"{local}/fleet", "fleet_auth_url": f"{local}/oauth2/v3/"},
+        },
+    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "fleet"})
+    assert result["url"].startswith(f"{local}/oauth2/v3/authorize?")
+    assert f"client_id={CLIENT_ID}" in result["url"]
+    cloud.mock.post(f"{local}/oauth2/v3/token", payload=_token("local_access"))
+    cloud.mock.get(
+        f"{local}/fleet/api/1/users/region",
+        payload={"response": {"region": "na", "fleet_api_base_url": f"{local}/fleet"}},
+    )
+    cloud.mock.get(f"{local}/fleet/api/1/products", payload=cloud.products)
+    state = {"flow_id": result["flow_id"], "redirect_uri": REDIRECT}
+    await hass.config_entries.flow.async_configure(result["flow_id"], {"code": "abcd", "state": state})
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_FLEET_BASE_URL] == f"{local}/fleet"
+    assert result["data"]["fleet_auth_url"] == f"{local}/oauth2/v3"
+    assert result["data"]["token"]["access_token"] == "local_access"
+    # Tesla's own sign-in server was never asked.
+    assert not [key for key in cloud.mock.requests if str(key[1]).startswith(FLEET_TOKEN_URL)]
