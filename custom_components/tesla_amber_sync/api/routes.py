@@ -31,7 +31,7 @@ FLEET_BASE_URLS: Final = {"na": FLEET_NA_BASE_URL, "eu": FLEET_EU_BASE_URL}
 # Tesla's OAuth2 server for third-party (Fleet API) applications: `authorize` and `token` live under it.
 FLEET_AUTH_BASE_URL: Final = "https://fleet-auth.prd.vn.cloud.tesla.com/oauth2/v3"
 FLEET_AUTHORIZE_URL: Final = f"{FLEET_AUTH_BASE_URL}/authorize"
-FLEET_TOKEN_URL: Final = f"{FLEET_AUTH_BASE_URL}/token"  # noqa: S105 (a URL)
+FLEET_TOKEN_URL: Final = f"{FLEET_AUTH_BASE_URL}/token"
 FLEET_SCOPES: Final = ("energy_device_data", "energy_cmds", "offline_access")
 
 
