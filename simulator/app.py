@@ -1,5 +1,6 @@
-"""The aiohttp application: routes of the three upstreams plus the control API, and one middleware that
-counts each upstream request, checks its bearer token and applies any injected fault."""
+"""The aiohttp application: routes of the upstreams (Amber, Teslemetry, Tesla's Fleet API and its sign-in
+server, AEMO) plus the control API, and one middleware that counts each upstream request, checks its bearer
+token and applies any injected fault."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Final
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from . import aemo, amber, control, teslemetry
+from . import aemo, amber, control, fleet, teslemetry
 from .config import SimulatorConfig
 from .faults import Fault, FaultKind
 from .responses import SIMULATOR_KEY, aemo_error, amber_error, tesla_error
@@ -25,6 +26,7 @@ def create_app(config: SimulatorConfig | None = None) -> web.Application:
     app[SIMULATOR_KEY] = Simulator(config or SimulatorConfig())
     amber.add_routes(app)
     teslemetry.add_routes(app)
+    fleet.add_routes(app)
     aemo.add_routes(app)
     control.add_routes(app)
     return app
@@ -38,10 +40,17 @@ async def _record(sim: Simulator, endpoint: str, request: web.Request) -> None:
     body: object = None
     if request.can_read_body:
         raw = await request.read()
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            body = raw.decode(errors="replace")
+        if request.content_type == "application/x-www-form-urlencoded":
+            # The sign-in server's forms carry secrets: the log shows which fields came, not their values.
+            form = await request.post()
+            body = {
+                key: "<redacted>" if key in fleet.SECRET_FIELDS else str(value) for key, value in form.items()
+            }
+        else:
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                body = raw.decode(errors="replace")
     sim.record(
         RecordedRequest(
             endpoint=endpoint,
@@ -55,10 +64,16 @@ async def _record(sim: Simulator, endpoint: str, request: web.Request) -> None:
 
 
 def _unauthorised(service: str, sim: Simulator, request: web.Request) -> web.Response | None:
+    header = request.headers.get("Authorization", "")
+    if service == "fleet":
+        # An access token the sign-in server issued, not expired nor revoked.
+        if header.startswith("Bearer ") and sim.fleet_auth.access_valid(header.removeprefix("Bearer ")):
+            return None
+        return tesla_error(401, "invalid_token", "The bearer token is missing, invalid or expired")
     expected = {"amber": sim.config.amber_token, "teslemetry": sim.config.teslemetry_token}.get(service)
     if expected is None:
-        return None  # AEMO's report is public.
-    if request.headers.get("Authorization") == f"Bearer {expected}":
+        return None  # AEMO's report and the sign-in server need no bearer token.
+    if header == f"Bearer {expected}":
         return None
     if service == "amber":
         return amber_error(401, "Unauthorized")
@@ -81,8 +96,12 @@ async def _fault_response(service: str, fault: Fault, sim: Simulator) -> web.Res
     message = "Too many requests" if fault.status == 429 else f"Injected failure ({fault.status})"
     if service == "amber":
         return amber_error(fault.status, message, headers)
-    if service == "teslemetry":
+    if service in {"teslemetry", "fleet"}:
         return tesla_error(fault.status, "injected", message, headers)
+    if service == "oauth":
+        return web.json_response(
+            {"error": "injected", "error_description": message}, status=fault.status, headers=headers
+        )
     return aemo_error(fault.status, message, headers)
 
 

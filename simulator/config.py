@@ -11,6 +11,9 @@ from .publication import REALISTIC, Publication
 # Well-known tokens of a local toy, not secrets.
 DEFAULT_AMBER_TOKEN: Final = "psk_simulator"  # noqa: S105
 DEFAULT_TESLEMETRY_TOKEN: Final = "teslemetry_simulator"  # noqa: S105
+# The simulated Tesla developer application (add them under Application Credentials).
+DEFAULT_FLEET_CLIENT_ID: Final = "tesla_sync_simulator"
+DEFAULT_FLEET_CLIENT_SECRET: Final = "simulator_secret"  # noqa: S105
 DEFAULT_SCENARIO: Final = "typical_day"
 # A zone with daylight saving: the integration must convert Amber's fixed +10:00 times, not assume them.
 DEFAULT_TIME_ZONE: Final = "Australia/Sydney"
@@ -22,6 +25,10 @@ class SimulatorConfig:
 
     amber_token: str = DEFAULT_AMBER_TOKEN
     teslemetry_token: str = DEFAULT_TESLEMETRY_TOKEN
+    fleet_client_id: str = DEFAULT_FLEET_CLIENT_ID
+    fleet_client_secret: str = DEFAULT_FLEET_CLIENT_SECRET
+    # Seconds a Fleet API access token lasts (Tesla: eight hours).
+    fleet_token_lifetime: float = 28800.0
     scenario: str = DEFAULT_SCENARIO
     speed: float = 1.0
     start: datetime | None = None

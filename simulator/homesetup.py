@@ -13,7 +13,12 @@ from typing import Any, Final
 
 import aiohttp
 
-from .config import DEFAULT_AMBER_TOKEN, DEFAULT_TESLEMETRY_TOKEN
+from .config import (
+    DEFAULT_AMBER_TOKEN,
+    DEFAULT_FLEET_CLIENT_ID,
+    DEFAULT_FLEET_CLIENT_SECRET,
+    DEFAULT_TESLEMETRY_TOKEN,
+)
 from .state import AMBER_SITE_ID, ENERGY_SITE_ID
 
 DOMAIN: Final = "tesla_amber_sync"
@@ -40,6 +45,8 @@ def simulator_urls(simulator: str) -> dict[str, dict[str, str]]:
             "amber_base_url": f"{simulator}/amber/v1",
             "teslemetry_base_url": f"{simulator}/teslemetry",
             "aemo_base_url": f"{simulator}/aemo/ELEC_NEM_SUMMARY",
+            "fleet_region_url": f"{simulator}/fleet",
+            "fleet_auth_url": f"{simulator}/oauth2/v3",
         }
     }
 
@@ -78,6 +85,8 @@ class HomeAssistantSetup:
 
     async def _json(self, method: str, path: str, *, auth: bool = True, **kwargs: Any) -> Any:
         headers = {"Authorization": f"Bearer {self.token}"} if auth and self.token else {}
+        # As the frontend sends it: where Home Assistant's pages are, for an OAuth2 flow's callback address.
+        headers["HA-Frontend-Base"] = self.base_url
         async with self._session.request(
             method, f"{self.base_url}{path}", headers=headers, **kwargs
         ) as response:
@@ -164,14 +173,61 @@ class HomeAssistantSetup:
         )
         return entries
 
+    async def add_application_credential(
+        self,
+        *,
+        client_id: str = DEFAULT_FLEET_CLIENT_ID,
+        client_secret: str = DEFAULT_FLEET_CLIENT_SECRET,
+        name: str = "Tesla developer application (simulator)",
+    ) -> None:
+        """Add the owner's Tesla developer application under Application Credentials (a websocket command,
+        as the settings page sends it)."""
+        async with self._session.ws_connect(f"{self.base_url}/api/websocket") as socket:
+            if (await socket.receive_json())["type"] != "auth_required":
+                raise SetupError("websocket did not ask to authenticate")
+            await socket.send_json({"type": "auth", "access_token": self.token})
+            if (await socket.receive_json())["type"] != "auth_ok":
+                raise SetupError("websocket refused the access token")
+            await socket.send_json(
+                {
+                    "id": 1,
+                    "type": "application_credentials/create",
+                    "domain": DOMAIN,
+                    "client_id": client_id,
+                    "client_secret": client_secret,
+                    "name": name,
+                }
+            )
+            reply = await socket.receive_json()
+            if not reply.get("success"):
+                raise SetupError(f"adding the application credential failed: {reply.get('error')}")
+
+    async def _complete_sign_in(self, flow: dict[str, Any]) -> dict[str, Any]:
+        """Finish an OAuth2 external step as the owner's browser would: open the sign-in page, follow it
+        back to Home Assistant's callback (which hands the code to the flow), then let the flow go on."""
+        async with self._session.get(str(flow["url"]), allow_redirects=False) as page:
+            callback = page.headers.get("Location")
+            if page.status != 302 or callback is None:
+                raise SetupError(f"the sign-in page did not redirect back: HTTP {page.status}")
+        async with self._session.get(callback) as response:
+            if response.status >= 400:
+                raise SetupError(f"Home Assistant's OAuth2 callback answered HTTP {response.status}")
+        # As the frontend does once the external step is done: asking for the flow moves it on.
+        result: dict[str, Any] = await self._json("GET", f"/api/config/config_entries/flow/{flow['flow_id']}")
+        return result
+
     async def add_tesla_sync(
         self,
         simulator: str,
         *,
         amber_token: str = DEFAULT_AMBER_TOKEN,
         teslemetry_token: str = DEFAULT_TESLEMETRY_TOKEN,
+        route: str = "teslemetry",
     ) -> dict[str, Any]:
-        """Create the Tesla Sync entry through the config flow, with the simulator's addresses."""
+        """Create the Tesla Sync entry through the config flow, with the simulator's addresses.
+
+        `route` "fleet" signs in to the simulator's Tesla Fleet API (add the application credential first).
+        """
         flow = await self._json(
             "POST",
             "/api/config/config_entries/flow",
@@ -180,7 +236,7 @@ class HomeAssistantSetup:
         answers: dict[str, dict[str, Any]] = {
             "user": {"amber_api_token": amber_token, **simulator_urls(simulator)},
             "amber_site": {"amber_site_id": AMBER_SITE_ID},
-            "powerwall_route": {"next_step_id": "teslemetry"},
+            "powerwall_route": {"next_step_id": route},
             "teslemetry": {"teslemetry_api_token": teslemetry_token},
             "energy_site": {"energy_site_id": str(ENERGY_SITE_ID)},
         }
@@ -188,6 +244,9 @@ class HomeAssistantSetup:
         for _ in range(len(answers) + 1):
             if flow.get("type") == "create_entry":
                 return dict(flow["result"])
+            if flow.get("type") == "external":
+                flow = await self._complete_sign_in(flow)
+                continue
             if flow.get("type") not in {"form", "menu"} or flow.get("errors"):
                 raise SetupError(f"config flow stopped: {flow}")
             step = str(flow.get("step_id"))

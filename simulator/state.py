@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from .clock import SimClock
 from .config import SimulatorConfig
 from .faults import FaultBook
+from .fleetauth import FleetAuth
 from .freshness import ConfirmationLog, Market
 from .powerwall import Powerwall
 from .scenarios import SCENARIOS, Scenario, floor_time
@@ -86,6 +87,11 @@ class Simulator:
         self.zone = ZoneInfo(config.time_zone)
         self.clock = SimClock(speed=config.speed, start=config.start)
         self.faults = FaultBook()
+        # Signing in is the account's, not the world's: a reset keeps the Fleet API grants.
+        previous: FleetAuth | None = getattr(self, "fleet_auth", None)
+        self.fleet_auth = previous or FleetAuth(
+            config.fleet_client_id, config.fleet_client_secret, lifetime=config.fleet_token_lifetime
+        )
         self.counters: Counter[str] = Counter()
         self.requests: deque[RecordedRequest] = deque(maxlen=_REQUEST_LOG_SIZE)
         self.scenario = SCENARIOS[config.scenario]

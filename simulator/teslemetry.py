@@ -1,4 +1,5 @@
-"""Teslemetry (Tesla Fleet API) energy-site endpoints under `/teslemetry/api/1`.
+"""Tesla energy-site endpoints: Teslemetry's relay under `/teslemetry/api/1`, Tesla's Fleet API (the same
+paths and bodies, see `fleet`) under `/fleet/api/1`.
 
 Reads are wrapped in `{"response": ...}`; writes answer `{"response": {"code": 201, "message": "Updated"}}`
 and change `site_info` the way the real gateway does: the export rule and grid charging live under
@@ -364,18 +365,19 @@ async def post_grid_import_export(request: web.Request) -> web.Response:
     return web.json_response(WRITE_ACCEPTED)
 
 
-def add_routes(app: web.Application, prefix: str = "/teslemetry/api/1") -> None:
-    """Register the Teslemetry endpoints."""
+def add_routes(app: web.Application, prefix: str = "/teslemetry/api/1", service: str = "teslemetry") -> None:
+    """Register the energy endpoints under `prefix`, named `{service}.…`: Teslemetry's relay, or (the same
+    paths and bodies) Tesla's own Fleet API."""
     site = f"{prefix}/energy_sites/{{site_id}}"
-    app.router.add_get(f"{prefix}/products", get_products, name="teslemetry.products")
-    app.router.add_get(f"{site}/site_info", get_site_info, name="teslemetry.site_info")
-    app.router.add_get(f"{site}/live_status", get_live_status, name="teslemetry.live_status")
-    app.router.add_get(f"{site}/calendar_history", get_calendar_history, name="teslemetry.calendar_history")
+    app.router.add_get(f"{prefix}/products", get_products, name=f"{service}.products")
+    app.router.add_get(f"{site}/site_info", get_site_info, name=f"{service}.site_info")
+    app.router.add_get(f"{site}/live_status", get_live_status, name=f"{service}.live_status")
+    app.router.add_get(f"{site}/calendar_history", get_calendar_history, name=f"{service}.calendar_history")
     app.router.add_post(
-        f"{site}/time_of_use_settings", post_time_of_use_settings, name="teslemetry.time_of_use_settings"
+        f"{site}/time_of_use_settings", post_time_of_use_settings, name=f"{service}.time_of_use_settings"
     )
-    app.router.add_post(f"{site}/operation", post_operation, name="teslemetry.operation")
-    app.router.add_post(f"{site}/backup", post_backup, name="teslemetry.backup")
+    app.router.add_post(f"{site}/operation", post_operation, name=f"{service}.operation")
+    app.router.add_post(f"{site}/backup", post_backup, name=f"{service}.backup")
     app.router.add_post(
-        f"{site}/grid_import_export", post_grid_import_export, name="teslemetry.grid_import_export"
+        f"{site}/grid_import_export", post_grid_import_export, name=f"{service}.grid_import_export"
     )

@@ -304,6 +304,7 @@ async def test_api_addresses_point_every_api_elsewhere(hass: HomeAssistant, clou
         "teslemetry_base_url",
         "aemo_base_url",
         "fleet_region_url",
+        "fleet_auth_url",
     ]
     cloud.mock.get("http://127.0.0.1:8080/amber/sites", payload=load_fixture("amber_sites.json"))
     cloud.mock.get(

@@ -19,6 +19,7 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from yarl import URL
 
 from custom_components.tesla_amber_sync.api.routes import FLEET_TOKEN_URL
 from custom_components.tesla_amber_sync.const import (
@@ -57,12 +58,14 @@ def _token(access: str, *, expires_in: float = 28800) -> dict[str, Any]:
     }
 
 
-def _fleet_entry(*, teslemetry_fallback: bool = False, expires_in: float = 28800) -> MockConfigEntry:
+def _fleet_entry(
+    *, teslemetry_fallback: bool = False, expires_in: float = 28800, route: str = "fleet"
+) -> MockConfigEntry:
     data: dict[str, Any] = {
         CONF_AMBER_API_TOKEN: AMBER_TOKEN,
         CONF_AMBER_SITE_ID: AMBER_SITE_ID,
         CONF_ENERGY_SITE_ID: ENERGY_SITE_ID,
-        CONF_POWERWALL_ROUTE: "fleet",
+        CONF_POWERWALL_ROUTE: route,
         CONF_FLEET_BASE_URL: FLEET_HOST,
         "auth_implementation": DOMAIN,
         "token": _token("fleet_access_1", expires_in=expires_in),
@@ -173,37 +176,147 @@ async def test_a_revoked_sign_in_starts_reauthentication(
     assert not cloud.requests_to("/live_status")
 
 
+TESLEMETRY_HOST = "https://api.teslemetry.com"
+HOSTS = {"fleet": FLEET_HOST, "teslemetry": TESLEMETRY_HOST}
+
+
 @pytest.mark.usefixtures("credentials")
-async def test_fallback_takes_over_while_fleet_is_down_without_duplicating_writes(
-    hass: HomeAssistant, cloud: FakeCloud, freezer: FrozenDateTimeFactory
+@pytest.mark.parametrize(("primary", "fallback"), [("fleet", "teslemetry"), ("teslemetry", "fleet")])
+async def test_fallback_takes_over_while_the_primary_is_down_and_each_write_goes_once(
+    hass: HomeAssistant, cloud: FakeCloud, freezer: FrozenDateTimeFactory, primary: str, fallback: str
 ) -> None:
-    """Fleet down: reads and the route sensor move to Teslemetry; back up, they return to Fleet."""
-    entry = _fleet_entry(teslemetry_fallback=True)
+    """A Fleet API entry with Teslemetry as fallback, and a Teslemetry entry with Fleet as fallback: while
+    the primary is down, reads and the route sensor move to the fallback and a battery command's writes go
+    out exactly once each, on the fallback only; once the primary answers again, reads return to it."""
+    entry = _fleet_entry(teslemetry_fallback=True, route=primary)
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     route = "sensor.home_powerwall_powerwall_route"
-    assert hass.states.get(route).state == "fleet"
-    writes_before = len([r for r in cloud.requests if r.method == "POST"])
+    assert hass.states.get(route).state == primary
+    assert cloud.requests_to("/live_status")[-1].url.host == URL(HOSTS[primary]).host
 
     cloud.fail("/live_status", 503, times=1)
     freezer.tick(timedelta(seconds=31))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
-    fleet_live, relay_live = (
-        [r for r in cloud.requests_to("/live_status") if str(r.url).startswith(host)]
-        for host in (FLEET_HOST, "https://api.teslemetry.com")
-    )
-    assert relay_live
-    assert relay_live[-1].headers["Authorization"] == f"Bearer {TESLEMETRY_TOKEN}"
-    assert hass.states.get(route).state == "teslemetry"
+    failed, retried = cloud.requests_to("/live_status")[-2:]
+    assert str(failed.url).startswith(HOSTS[primary])
+    assert str(retried.url).startswith(HOSTS[fallback])
+    expected_auth = f"Bearer {TESLEMETRY_TOKEN}" if fallback == "teslemetry" else "Bearer fleet_access_1"
+    assert retried.headers["Authorization"] == expected_auth
+    assert hass.states.get(route).state == fallback
     assert hass.states.get("sensor.home_powerwall_battery_level").state != "unavailable"
+
+    writes_before = len(cloud.requests_to("", method="POST"))
+    await hass.services.async_call(
+        "button", "press", {"entity_id": "button.home_powerwall_charge_for_an_hour"}, blocking=True
+    )
+    await hass.async_block_till_done()
+    writes = cloud.requests_to("", method="POST")[writes_before:]
+    # Each write once (no resend on the other route), every one on the fallback.
+    paths = [r.path.rsplit("/", 1)[-1] for r in writes]
+    assert "backup" in paths
+    assert len(paths) == len(set(paths)), paths
+    assert all(str(r.url).startswith(HOSTS[fallback]) for r in writes), [str(r.url) for r in writes]
+    (backup,) = (r for r in writes if r.path.endswith("/backup"))
+    assert backup.json == {"backup_reserve_percent": 100}
+    assert cloud.site_info["backup_reserve_percent"] == 100
 
     freezer.tick(timedelta(minutes=6))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
-    assert hass.states.get(route).state == "fleet"
-    # Each write went out once, on one route.
-    posts = [(r.path, str(r.json)) for r in cloud.requests if r.method == "POST"][writes_before:]
-    assert len(posts) == len(set(posts)) or not posts
-    assert fleet_live
+    assert hass.states.get(route).state == primary
+    assert str(cloud.requests_to("/live_status")[-1].url).startswith(HOSTS[primary])
+
+
+@pytest.mark.usefixtures("credentials", "current_request_with_host")
+async def test_signing_in_again_updates_and_reloads_the_entry(hass: HomeAssistant, cloud: FakeCloud) -> None:
+    """Tesla refused the refresh: the owner signs in again; the entry keeps its Powerwall, stores the new
+    tokens and is reloaded, and the Powerwall is read with the new access token."""
+    entry = _fleet_entry(expires_in=0)
+    entry.add_to_hass(hass)
+    cloud.mock.post(FLEET_TOKEN_URL, status=401, payload={"error": "login_required"})
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    (flow,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flow["step_id"] == "reauth_fleet"
+
+    result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
+    assert result["type"] is FlowResultType.EXTERNAL_STEP
+    assert f"client_id={CLIENT_ID}" in result["url"]
+    state = {"flow_id": result["flow_id"], "redirect_uri": REDIRECT}
+    cloud.mock.post(FLEET_TOKEN_URL, payload=_token("fleet_access_2"))
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"code": "abcd", "state": state}
+    )
+    assert result["type"] is FlowResultType.EXTERNAL_STEP_DONE
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data["token"]["access_token"] == "fleet_access_2"
+    assert entry.data[CONF_ENERGY_SITE_ID] == ENERGY_SITE_ID
+    assert entry.data[CONF_FLEET_BASE_URL] == FLEET_HOST
+    assert entry.state is ConfigEntryState.LOADED
+    (region,) = cloud.requests_to("/users/region")
+    assert region.headers["Authorization"] == "Bearer fleet_access_2"
+    assert cloud.requests_to("/live_status")[-1].headers["Authorization"] == "Bearer fleet_access_2"
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_errors_name_the_fleet_api_when_it_is_the_route(
+    hass: HomeAssistant, cloud: FakeCloud, freezer: FrozenDateTimeFactory
+) -> None:
+    """A Fleet API entry's failed read says Tesla's Fleet API failed, not Teslemetry."""
+    entry = _fleet_entry()
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    cloud.fail("/live_status", 503)
+    freezer.tick(timedelta(seconds=31))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    error = entry.runtime_data.live_status.last_exception
+    assert error is not None
+    assert error.translation_key == "service_unavailable"  # type: ignore[attr-defined]
+    assert error.translation_placeholders["service"] == "Tesla Fleet API"  # type: ignore[attr-defined]
+    assert hass.states.get("sensor.home_powerwall_battery_level").state == "unavailable"
+
+
+@pytest.mark.usefixtures("credentials", "current_request_with_host")
+async def test_the_api_addresses_point_sign_in_and_region_at_a_simulator(
+    hass: HomeAssistant, cloud: FakeCloud
+) -> None:
+    """With the sign-in server's and Fleet API's addresses set (say to the simulator), Tesla's sign-in page
+    is not used: the owner signs in there, the code is exchanged there, and an http regional host on that
+    same host is accepted and stored."""
+    local = "http://127.0.0.1:8099"
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_AMBER_API_TOKEN: AMBER_TOKEN,
+            "api_addresses": {"fleet_region_url": f"{local}/fleet", "fleet_auth_url": f"{local}/oauth2/v3/"},
+        },
+    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "fleet"})
+    assert result["url"].startswith(f"{local}/oauth2/v3/authorize?")
+    assert f"client_id={CLIENT_ID}" in result["url"]
+    cloud.mock.post(f"{local}/oauth2/v3/token", payload=_token("local_access"))
+    cloud.mock.get(
+        f"{local}/fleet/api/1/users/region",
+        payload={"response": {"region": "na", "fleet_api_base_url": f"{local}/fleet"}},
+    )
+    cloud.mock.get(f"{local}/fleet/api/1/products", payload=cloud.products)
+    state = {"flow_id": result["flow_id"], "redirect_uri": REDIRECT}
+    await hass.config_entries.flow.async_configure(result["flow_id"], {"code": "abcd", "state": state})
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"][CONF_FLEET_BASE_URL] == f"{local}/fleet"
+    assert result["data"]["fleet_auth_url"] == f"{local}/oauth2/v3"
+    assert result["data"]["token"]["access_token"] == "local_access"
+    # Tesla's own sign-in server was never asked.
+    assert not [key for key in cloud.mock.requests if str(key[1]).startswith(FLEET_TOKEN_URL)]

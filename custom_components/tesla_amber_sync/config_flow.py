@@ -37,14 +37,23 @@ from .api.aemo import AEMO_SUMMARY_URL
 from .api.amber import AMBER_BASE_URL, AmberClient
 from .api.errors import ApiError, AuthenticationError
 from .api.models import AmberSite, EnergySiteProduct, SiteStatus
-from .api.routes import FLEET_NA_BASE_URL, FLEET_SCOPES, EnergyRoute, RouteKind, find_fleet_base_url
+from .api.routes import (
+    FLEET_AUTH_BASE_URL,
+    FLEET_NA_BASE_URL,
+    FLEET_SCOPES,
+    EnergyRoute,
+    RouteKind,
+    find_fleet_base_url,
+)
 from .api.teslemetry import TESLEMETRY_BASE_URL, EnergySiteClient
+from .application_credentials import at_auth_server
 from .const import (
     CONF_AEMO_BASE_URL,
     CONF_AMBER_API_TOKEN,
     CONF_AMBER_BASE_URL,
     CONF_AMBER_SITE_ID,
     CONF_ENERGY_SITE_ID,
+    CONF_FLEET_AUTH_URL,
     CONF_FLEET_BASE_URL,
     CONF_FLEET_REGION_URL,
     CONF_POWERWALL_ROUTE,
@@ -82,6 +91,7 @@ ADVANCED_URLS: dict[str, str] = {
     CONF_TESLEMETRY_BASE_URL: TESLEMETRY_BASE_URL,
     CONF_AEMO_BASE_URL: AEMO_SUMMARY_URL,
     CONF_FLEET_REGION_URL: FLEET_NA_BASE_URL,
+    CONF_FLEET_AUTH_URL: FLEET_AUTH_BASE_URL,
 }
 
 
@@ -325,6 +335,12 @@ class TeslaSyncConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, do
     async def async_step_fleet(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Sign in to Tesla with the owner's developer application (Application Credentials)."""
         return await self.async_step_pick_implementation()
+
+    async def async_step_auth(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Send the owner to Tesla's sign-in page, or to the sign-in server the API addresses name."""
+        if user_input is None:
+            self.flow_impl = at_auth_server(self.flow_impl, self._data.get(CONF_FLEET_AUTH_URL))
+        return await super().async_step_auth(user_input)
 
     async def async_oauth_create_entry(self, data: dict[str, Any]) -> ConfigFlowResult:
         """Tesla signed the owner in: find the account's regional host, then its Powerwalls."""

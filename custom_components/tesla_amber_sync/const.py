@@ -25,6 +25,8 @@ CONF_TESLEMETRY_BASE_URL: Final = "teslemetry_base_url"
 CONF_AEMO_BASE_URL: Final = "aemo_base_url"
 # Where to ask which regional host serves a Fleet API account.
 CONF_FLEET_REGION_URL: Final = "fleet_region_url"
+# Where Tesla's OAuth2 server (sign-in and tokens) lives.
+CONF_FLEET_AUTH_URL: Final = "fleet_auth_url"
 
 # Amber publishes a new 5-minute price every 5 minutes; asking more often returns the same data.
 AMBER_UPDATE_INTERVAL: Final = timedelta(minutes=5)

@@ -27,6 +27,7 @@ from .api.models import (
     SiteStatus,
 )
 from .api.prices import PriceIntervals
+from .api.routes import SERVICE_NAMES
 from .api.teslemetry import TeslemetryClient
 from .const import (
     AEMO_UPDATE_INTERVAL,
@@ -48,7 +49,6 @@ MIN_POLL_GAP = timedelta(seconds=1)
 
 AEMO = "AEMO"
 AMBER = "Amber"
-TESLEMETRY = "Teslemetry"
 
 
 @dataclass(kw_only=True)
@@ -180,6 +180,11 @@ class _PowerwallCoordinator[T](DataUpdateCoordinator[T]):
         self.client = client
         self.energy_site_id = energy_site_id
 
+    @property
+    def service(self) -> str:
+        """The route in use (the fallback while the primary is down), as errors name it."""
+        return SERVICE_NAMES[self.client.route]
+
 
 class LiveStatusCoordinator(_PowerwallCoordinator[LiveStatus]):
     """Powerwall power flows and charge, every 30 seconds."""
@@ -191,7 +196,7 @@ class LiveStatusCoordinator(_PowerwallCoordinator[LiveStatus]):
         try:
             return await self.client.get_live_status(self.energy_site_id)
         except ApiError as err:
-            raise_update_failed(err, TESLEMETRY)
+            raise_update_failed(err, self.service)
 
 
 async def _async_zone(name: str) -> ZoneInfo | None:
@@ -231,7 +236,7 @@ class SiteInfoCoordinator(_PowerwallCoordinator[SiteInfo]):
         try:
             info = await self.client.get_site_info(self.energy_site_id)
         except ApiError as err:
-            raise_update_failed(err, TESLEMETRY)
+            raise_update_failed(err, self.service)
         self.read_at = dt_util.utcnow()
         if info.installation_time_zone != self._zone_name:
             # Resolved again only when the name changes: the refresh then never waits on it.
@@ -336,7 +341,7 @@ class EnergyHistoryCoordinator(_PowerwallCoordinator[DailyEnergy]):
                 self.async_set_updated_data(await self._day_totals(previous.day, time_zone))
             return await self._day_totals(today, time_zone)
         except ApiError as err:
-            raise_update_failed(err, TESLEMETRY)
+            raise_update_failed(err, self.service)
 
 
 class AemoPriceCoordinator(DataUpdateCoordinator[AemoRegionPrice | None]):

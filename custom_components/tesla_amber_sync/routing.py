@@ -17,7 +17,9 @@ from homeassistant.util import dt as dt_util
 from .api.errors import AuthenticationError, ServiceUnavailableError
 from .api.routes import FLEET_NA_BASE_URL, EnergyRoute, RouteKind, TokenProvider
 from .api.teslemetry import TESLEMETRY_BASE_URL, EnergySiteClient
+from .application_credentials import at_auth_server
 from .const import (
+    CONF_FLEET_AUTH_URL,
     CONF_FLEET_BASE_URL,
     CONF_POWERWALL_ROUTE,
     CONF_TESLEMETRY_API_TOKEN,
@@ -64,6 +66,7 @@ async def async_fleet_token_provider(hass: HomeAssistant, entry: TeslaSyncConfig
         implementation = await config_entry_oauth2_flow.async_get_config_entry_implementation(hass, entry)
     except ImplementationUnavailableError as err:
         raise ConfigEntryNotReady(translation_domain=DOMAIN, translation_key="oauth_unavailable") from err
+    implementation = at_auth_server(implementation, entry.data.get(CONF_FLEET_AUTH_URL))
     session = config_entry_oauth2_flow.OAuth2Session(hass, entry, implementation)
 
     async def access_token() -> str:

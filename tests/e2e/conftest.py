@@ -39,6 +39,7 @@ homeassistant:
 frontend:
   development_repo: {stub}
 api:
+application_credentials:
 config:
 onboarding:
 logger:

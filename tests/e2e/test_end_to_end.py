@@ -138,6 +138,57 @@ def entity(states: list[dict[str, Any]], suffix: str, domain: str = "sensor") ->
     return found[0]
 
 
+async def test_tariff_reaches_the_powerwall_over_the_fleet_api(simulator_url: str, hass_url: str) -> None:
+    """The Fleet API route end to end: the owner's developer application under Application Credentials,
+    Tesla's sign-in completed through Home Assistant's OAuth2 callback, the regional host found, and the
+    Amber tariff written and verified over the Fleet API with the access token the sign-in issued."""
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+        home = HomeAssistantSetup(session, hass_url)
+        await home.sign_in(Owner())
+        await home.add_application_credential()
+        entry = await home.add_tesla_sync(simulator_url, route="fleet")
+        assert (entry["domain"], entry["title"]) == ("tesla_amber_sync", "Home Powerwall")
+
+        async def sim(path: str) -> Any:
+            async with session.get(f"{simulator_url}/_sim/{path}") as response:
+                response.raise_for_status()
+                return await response.json()
+
+        async def synced() -> list[dict[str, Any]] | None:
+            states = await home.states()
+            status = [s for s in states if s["entity_id"].endswith("_sync_status")]
+            return states if status and status[0]["state"] == IN_PLACE else None
+
+        states = await eventually(synced, f"sync_status to become {IN_PLACE!r}")
+        assert entity(states, "_powerwall_route")["state"] == "fleet"
+
+        # Signed in once, through Home Assistant's own callback, and asked for the region with the token.
+        (authorize,) = await sim("requests?endpoint=oauth.authorize")
+        assert authorize["query"]["redirect_uri"] == f"{hass_url}/auth/external/callback"
+        assert set(authorize["query"]["scope"].split()) == {
+            "energy_device_data",
+            "energy_cmds",
+            "offline_access",
+        }
+        (exchange,) = await sim("requests?endpoint=oauth.token")
+        assert exchange["body"]["grant_type"] == "authorization_code"
+        assert exchange["body"]["client_secret"] == "<redacted>"
+        assert len(await sim("requests?endpoint=fleet.region")) == 1
+
+        # The tariff went over the Fleet API, and the Powerwall holds it; Teslemetry was never asked.
+        state = await sim("state")
+        content = state["tariff_content_v2"]
+        writes = await sim("requests?endpoint=fleet.time_of_use_settings")
+        assert writes
+        assert writes[-1]["body"]["tou_settings"]["tariff_content_v2"] == content
+        buy, sell = side_rates(content), side_rates(content["sell_tariff"])
+        assert is_amber_tariff(buy, sell, datetime.fromisoformat(writes[-1]["at"]))
+        counters = await sim("counters")
+        assert counters["fleet.site_info"] >= 2
+        assert not [name for name in counters if name.startswith("teslemetry.")], counters
+        assert (await sim("fleet"))["live_access_tokens"] == 1
+
+
 async def test_tariff_reaches_the_powerwall(simulator_url: str, hass_url: str) -> None:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
         home = HomeAssistantSetup(session, hass_url)

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Final
+from urllib.parse import urlsplit
 
 from ._http import DEFAULT_TIMEOUT, HttpTransport
 from ._parse import as_dict, as_str
@@ -27,9 +28,10 @@ TESLEMETRY_BASE_URL: Final = "https://api.teslemetry.com"
 FLEET_NA_BASE_URL: Final = "https://fleet-api.prd.na.vn.cloud.tesla.com"
 FLEET_EU_BASE_URL: Final = "https://fleet-api.prd.eu.vn.cloud.tesla.com"
 FLEET_BASE_URLS: Final = {"na": FLEET_NA_BASE_URL, "eu": FLEET_EU_BASE_URL}
-# Tesla's OAuth2 server for third-party (Fleet API) applications.
-FLEET_AUTHORIZE_URL: Final = "https://fleet-auth.prd.vn.cloud.tesla.com/oauth2/v3/authorize"
-FLEET_TOKEN_URL: Final = "https://fleet-auth.prd.vn.cloud.tesla.com/oauth2/v3/token"  # noqa: S105 (a URL)
+# Tesla's OAuth2 server for third-party (Fleet API) applications: `authorize` and `token` live under it.
+FLEET_AUTH_BASE_URL: Final = "https://fleet-auth.prd.vn.cloud.tesla.com/oauth2/v3"
+FLEET_AUTHORIZE_URL: Final = f"{FLEET_AUTH_BASE_URL}/authorize"
+FLEET_TOKEN_URL: Final = f"{FLEET_AUTH_BASE_URL}/token"
 FLEET_SCOPES: Final = ("energy_device_data", "energy_cmds", "offline_access")
 
 
@@ -38,6 +40,10 @@ class RouteKind(StrEnum):
 
     TESLEMETRY = "teslemetry"
     FLEET = "fleet"
+
+
+# What errors, logs and the owner call each route.
+SERVICE_NAMES: Final = {RouteKind.TESLEMETRY: "Teslemetry", RouteKind.FLEET: "Tesla Fleet API"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +67,7 @@ class EnergyRoute:
     @property
     def service(self) -> str:
         """The name errors and logs use for this route."""
-        return "Teslemetry" if self.kind is RouteKind.TESLEMETRY else "Tesla Fleet API"
+        return SERVICE_NAMES[self.kind]
 
     def transport(self, session: aiohttp.ClientSession, *, timeout: float = DEFAULT_TIMEOUT) -> HttpTransport:
         """An HTTP transport that sends this route's token to this route's host."""
@@ -79,14 +85,21 @@ async def find_fleet_base_url(
     """Ask Tesla which regional Fleet API host serves this account (`GET /api/1/users/region`).
 
     Any regional host answers; the reply names the account's own (`fleet_api_base_url`), else its `region`.
+    A named host must use https, unless it is on the very host asked (a local simulator or proxy).
     """
     transport = EnergyRoute.fleet(token, base_url).transport(session)
     body = as_dict(await transport.get_json("/api/1/users/region"))
     response = as_dict((body or {}).get("response")) or {}
     url = as_str(response.get("fleet_api_base_url"))
-    if url is not None and url.startswith("https://"):
+    if url is not None and (url.startswith("https://") or _same_origin(url, base_url)):
         return url.rstrip("/")
     region = (as_str(response.get("region")) or "").lower()
     if region in FLEET_BASE_URLS:
         return FLEET_BASE_URLS[region]
     raise InvalidResponseError("Tesla's region reply names no Fleet API host")
+
+
+def _same_origin(url: str, other: str) -> bool:
+    """Whether two URLs have the same scheme, host and port."""
+    first, second = urlsplit(url), urlsplit(other)
+    return (first.scheme, first.netloc) == (second.scheme, second.netloc) and bool(first.netloc)
