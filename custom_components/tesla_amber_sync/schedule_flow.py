@@ -372,7 +372,11 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
         title = self._data[CONF_NAME]
         if self.source == SOURCE_RECONFIGURE:
             return self.async_update_and_abort(
-                self._get_entry(), self._get_reconfigure_subentry(), title=title, data=self._data
+                self._get_entry(),
+                self._get_reconfigure_subentry(),
+                title=title,
+                data=self._data,
+                reason="schedule_saved",
             )
         return self.async_create_entry(title=title, data=self._data)
 
