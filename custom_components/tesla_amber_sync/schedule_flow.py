@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 import copy
 from datetime import date, time, timedelta
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigSubentryFlow, SubentryFlowResult
 from homeassistant.helpers.selector import (
@@ -110,7 +110,9 @@ _TIME = SelectSelector(SelectSelectorConfig(options=HALF_HOURS, mode=SelectSelec
 _TEXT = TextSelector()
 
 
-def _amount(unit: str, *, step: float = 0.0001, minimum: float = 0, maximum: float = 1000) -> NumberSelector:
+def _amount(
+    unit: str, *, step: float | Literal["any"] = "any", minimum: float = 0, maximum: float = 1000
+) -> NumberSelector:
     return NumberSelector(
         NumberSelectorConfig(
             min=minimum, max=maximum, step=step, unit_of_measurement=unit, mode=NumberSelectorMode.BOX
@@ -118,6 +120,7 @@ def _amount(unit: str, *, step: float = 0.0001, minimum: float = 0, maximum: flo
     )
 
 
+# Any step: the box takes 4 decimals (a step that fine is refused), and more are a translated error.
 _RATE = _amount("$/kWh")
 _DEMAND = _amount("$/kW")
 _SUPPLY = _amount("$/day")
