@@ -12,6 +12,7 @@ from homeassistant.config_entries import (
     SOURCE_REAUTH,
     ConfigEntry,
     ConfigFlowResult,
+    ConfigSubentryFlow,
     OptionsFlowWithReload,
 )
 from homeassistant.core import callback
@@ -81,6 +82,7 @@ from .options import (
     TeslaSyncOptions,
     entry_options,
 )
+from .schedule_flow import SUBENTRY_TYPE as SCHEDULE_SUBENTRY_TYPE, ScheduleSubentryFlow
 
 _TOKEN_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
@@ -185,6 +187,14 @@ class TeslaSyncConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, do
     def async_get_options_flow(config_entry: ConfigEntry[Any]) -> TeslaSyncOptionsFlow:
         """Spike and curtailment options."""
         return TeslaSyncOptionsFlow()
+
+    @classmethod
+    @callback
+    def async_get_supported_subentry_types(
+        cls, config_entry: ConfigEntry[Any]
+    ) -> dict[str, type[ConfigSubentryFlow]]:
+        """The owner's own time-of-use schedules, one subentry each."""
+        return {SCHEDULE_SUBENTRY_TYPE: ScheduleSubentryFlow}
 
     def __init__(self) -> None:
         """Start with nothing chosen."""
