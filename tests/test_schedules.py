@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import copy
 from datetime import date
+from types import MappingProxyType
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 import pytest
@@ -151,3 +153,32 @@ async def test_choosing_amber_again_and_a_bad_schedule(
     assert raised.value.translation_key == "invalid_schedule"
     assert "not covered" in raised.value.translation_placeholders["problems"]
     assert writes(cloud, mark) == []
+
+
+async def test_a_schedule_added_in_the_settings_is_offered_and_written_when_chosen(
+    hass: HomeAssistant, cloud: FakeCloud, config_entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    """A schedule saved by the subentry flow is a choice of the Tariff select; choosing it writes it."""
+    await setup_entry(hass, config_entry, freezer)
+    result = await hass.config_entries.subentries.async_init(
+        (config_entry.entry_id, "tariff_schedule"), context={"source": "user"}
+    )
+    assert result["type"] == "form"
+    hass.config_entries.async_add_subentry(
+        config_entry,
+        ConfigSubentry(
+            data=MappingProxyType(copy.deepcopy(TWO_SEASONS)),
+            subentry_type="tariff_schedule",
+            title="Two seasons",
+            unique_id=None,
+        ),
+    )
+    await hass.async_block_till_done()
+    await tick(hass, freezer, 1)
+    assert "Two seasons" in hass.states.get(SELECT).attributes["options"]
+    mark = len(cloud.requests)
+    await hass.services.async_call(
+        "select", "select_option", {"entity_id": SELECT, "option": "Two seasons"}, blocking=True
+    )
+    assert [endpoint for endpoint, _ in writes(cloud, mark)] == ["time_of_use_settings"]
+    assert cloud.site_info["tariff_content_v2"]["code"] == "TESLA_SYNC:SCHEDULE"
