@@ -70,7 +70,7 @@ def test_the_peak_is_the_highest_half_hour_and_resets_at_the_cycle_start() -> No
 
 
 def test_daily_cycles_reset_at_local_midnight_across_dst() -> None:
-    """Sydney's clocks go back on 5 April 2026: the day has 25 hours, the cycle still starts at its midnight."""
+    """Sydney's clocks go back on 5 April 2026: a 25-hour day, and the cycle still starts at midnight."""
     daily = BillingCycle(kind=CycleKind.DAILY)
     all_day = DemandWindow(start=time(0), end=time(0))
     state = DemandState()
