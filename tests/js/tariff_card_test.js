@@ -99,5 +99,131 @@ async (base, example) => {
   editor.hass = { entities, devices };
   check("the editor lists the entries", editor.shadowRoot.querySelectorAll("select[name=entity] option").length === 2);
   element.remove();
+
+  // The history view, fed a `recorder/statistics_during_period` reply recorded from a real Home Assistant
+  // (example.statistics: its request and reply), moved in time so it ends when the card asks.
+  const recorded = example.statistics;
+  const ids = { price: "sensor.home_powerwall_tariff", battery: "sensor.home_powerwall_battery_power", grid: "sensor.home_powerwall_grid_power" };
+  const registry = {};
+  for (const [key, entityId] of Object.entries({ tariff: ids.price, battery_power: ids.battery, grid_power: ids.grid, solar_power: "sensor.home_powerwall_solar_power" })) {
+    registry[entityId] = { entity_id: entityId, device_id: "pw", platform: "tesla_amber_sync", translation_key: key };
+  }
+  const asked = [];
+  const historyHass = (reply) => ({
+    states: { [ids.price]: { state: "0.1", attributes: {} } },
+    entities: registry,
+    devices: { pw: { id: "pw", name: "Home Powerwall", config_entries: ["e"] } },
+    config: { time_zone: "Australia/Sydney" },
+    themes: { darkMode: false },
+    callWS: async (message) => {
+      asked.push(message);
+      return reply(message);
+    },
+  });
+  const moved = (message) => {
+    const shift = Date.parse(message.end_time) - Date.parse(recorded.request.end_time);
+    const reply = {};
+    for (const [id, points] of Object.entries(recorded.response)) {
+      reply[id] = points.map((point) => ({ ...point, start: point.start + shift, end: point.end + shift }));
+    }
+    return reply;
+  };
+  const drawn = async (view, selector) => {
+    for (let tries = 0; tries < 100; tries++) {
+      const found = view.shadowRoot.querySelector(selector);
+      if (found) return found;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return null;
+  };
+  const history = new Card();
+  history.setConfig({ entity: ids.price, view: "history" });
+  history.hass = historyHass(moved);
+  document.body.append(history);
+  const historyChart = await drawn(history, "svg.history-chart");
+  check("the history view draws", historyChart !== null, history.shadowRoot.textContent);
+  const request = asked[0] || {};
+  check("one statistics request", asked.length === 1, asked.length);
+  check("5-minute means", request.type === "recorder/statistics_during_period" && request.period === "5minute" && request.types.join() === "mean", JSON.stringify(request));
+  check("price, battery and grid of the same Powerwall", [...request.statistic_ids].sort().join() === [ids.battery, ids.grid, ids.price].join(), request.statistic_ids);
+  check("power in kW", request.units?.power === "kW");
+  check("the last 24 hours", Date.parse(request.end_time) - Date.parse(request.start_time) === 24 * 3600 * 1000);
+  if (historyChart) {
+    const reply = moved(request);
+    const start = Date.parse(request.start_time);
+    const means = (id) => (reply[id] || []).filter((point) => point.mean !== null).map((point) => ({ at: point.start, value: point.mean }));
+    const xy = (selector) => [...historyChart.querySelectorAll(selector)].flatMap((shape) =>
+      shape.tagName === "circle"
+        ? [[Number(shape.getAttribute("cx")), Number(shape.getAttribute("cy"))]]
+        : shape.getAttribute("points").split(" ").map((pair) => pair.split(",").map(Number)));
+    // Every drawn point is a statistic: x linear in its time from the window's start, y linear in its mean
+    // and falling as the mean rises (SVG's y grows downwards).
+    const linear = (name, data, points, valueOf) => {
+      check(`${name}: a point per statistic`, data.length > 0 && points.length === data.length, `${points.length} drawn of ${data.length}`);
+      if (points.length !== data.length || data.length < 2) return;
+      const far = data.reduce((best, point, index) => (point.at - data[0].at > data[best].at - data[0].at ? index : best), 0);
+      const xPerMs = (points[far][0] - points[0][0]) / (data[far].at - data[0].at);
+      check(`${name}: in time order`, xPerMs > 0, xPerMs);
+      check(`${name}: x is the time`, data.every((point, index) => Math.abs(points[0][0] + (point.at - data[0].at) * xPerMs - points[index][0]) < 0.2));
+      const high = data.reduce((best, point, index) => (valueOf(point) > valueOf(data[best]) ? index : best), 0);
+      const low = data.reduce((best, point, index) => (valueOf(point) < valueOf(data[best]) ? index : best), 0);
+      if (valueOf(data[high]) === valueOf(data[low])) {
+        check(`${name}: flat`, points.every((point) => Math.abs(point[1] - points[0][1]) < 0.2));
+        return;
+      }
+      const yPer = (points[high][1] - points[low][1]) / (valueOf(data[high]) - valueOf(data[low]));
+      check(`${name}: higher is up`, yPer < 0, yPer);
+      check(`${name}: y is the value`, data.every((point, index) => Math.abs(points[low][1] + (valueOf(point) - valueOf(data[low])) * yPer - points[index][1]) < 0.2));
+    };
+    const price = means(ids.price);
+    linear("price", price, xy(".history-price"), (point) => point.value);
+    linear("grid", means(ids.grid), xy(".history-grid"), (point) => point.value);
+    // The battery as bars from zero: charging (negative) and discharging (positive) apart, as tall as the mean.
+    const battery = means(ids.battery);
+    const bars = [...historyChart.querySelectorAll("rect.history-battery")];
+    check("battery: a bar per statistic", battery.length > 0 && bars.length === battery.length, `${bars.length} of ${battery.length}`);
+    check("battery: charging and discharging told apart", bars.every((bar, index) => bar.classList.contains(battery[index].value >= 0 ? "discharge" : "charge")));
+    const biggest = battery.reduce((best, point, index) => (Math.abs(point.value) > Math.abs(battery[best].value) ? index : best), 0);
+    const perKw = Number(bars[biggest]?.getAttribute("height")) / Math.abs(battery[biggest]?.value);
+    check("battery: as tall as the mean", bars.every((bar, index) => Math.abs(Number(bar.getAttribute("height")) - Math.abs(battery[index].value) * perKw) < 0.2));
+    const xPerMs = (historyChart.viewBox.baseVal.width - 56) / (24 * 3600 * 1000);
+    check("battery: at its time", bars.every((bar, index) => Math.abs(Number(bar.getAttribute("x")) - (46 + (battery[index].at - start) * xPerMs)) < 0.2));
+    // The hours on the site's clock.
+    const clock = new Intl.DateTimeFormat([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: "Australia/Sydney" });
+    const labels = [...historyChart.querySelectorAll("text.time")].map((label) => label.textContent);
+    check("hours on the site's clock", labels[0] === clock.format(new Date(start)) && labels.length === 5, labels.join());
+    check("a legend", history.shadowRoot.querySelector(".legend")?.textContent.includes("Battery charging"));
+    check("no error shown", !history.shadowRoot.querySelector(".error"));
+  }
+  history.remove();
+
+  // A gap in the statistics breaks the line; a lone statistic is a dot; nothing yet says so; a refusal shows.
+  const hour = 3600 * 1000;
+  const gappy = new Card();
+  gappy.setConfig({ entity: ids.price, view: "history" });
+  gappy.hass = historyHass((message) => {
+    const end = Date.parse(message.end_time);
+    const at = (hours) => ({ start: end - hours * hour, end: end - hours * hour + 300000, mean: 0.2 + hours / 100 });
+    return { [ids.price]: [at(10), at(10 - 1 / 12), at(9.5 + 1 / 12), at(3)], [ids.grid]: [], [ids.battery]: [] };
+  });
+  document.body.append(gappy);
+  const gapChart = await drawn(gappy, "svg.history-chart");
+  check("a gap breaks the line", gapChart?.querySelectorAll("polyline.history-price").length === 1 && gapChart?.querySelectorAll("circle.history-price").length === 2,
+    gapChart?.innerHTML.slice(0, 200));
+  gappy.remove();
+  const none = new Card();
+  none.setConfig({ entity: ids.price, view: "history" });
+  none.hass = historyHass(() => ({}));
+  document.body.append(none);
+  const noneChart = await drawn(none, "svg.history-chart");
+  check("no statistics yet, said", noneChart?.textContent.includes("No statistics yet"));
+  none.remove();
+  const denied = new Card();
+  denied.setConfig({ entity: ids.price, view: "history" });
+  denied.hass = historyHass(() => Promise.reject({ code: "unauthorized", message: "Unauthorized" }));
+  document.body.append(denied);
+  const error = await drawn(denied, ".error");
+  check("a refusal is shown", error?.textContent.includes("Unauthorized"), error?.textContent);
+  denied.remove();
   return failures;
 }
