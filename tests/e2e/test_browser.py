@@ -210,7 +210,16 @@ async def test_first_run_in_a_browser(dev_home: tuple[str, Path]) -> None:
         await page.wait_for_text(
             "Price now", "Power now", "Energy today", "Powerwall", "Overrides", within=WITHIN
         )
+        # scripts/develop set up the Energy dashboard, so the strategy adds Home Assistant's
+        # energy-distribution card (it leaves it out where the Energy dashboard is not set up); no card of the
+        # view is an error.
+        assert await page.wait_for(
+            "!!deepQuery('hui-energy-distribution-card')?.shadowRoot?.querySelector('ha-card')", within=WITHIN
+        )
         tariff = await eventually_draws(page, home)
+        assert not await page.evaluate(
+            f"(() => {{ {DEEP_QUERY_JS} return !!deepQuery('hui-error-card'); }})()"
+        )
         assert {"forecast", "fallback"} >= {slot["source"] for slot in tariff}
         assert await page.evaluate(f"{CARD_JS} return !!card.querySelector('polyline.forecast'); }})()")
         assert "c/kWh" in await page.evaluate(f"{CARD_JS} return card.textContent; }})()")

@@ -43,7 +43,7 @@ async (base, example) => {
   check("an unknown source still drawn", model.sourceOf("other").label === "other");
 
   // resolveLayout gives the YAML example from the layout, with the same table of entity ids.
-  const resolved = model.resolveLayout(example.layout.view, (device, domain, key) => example.table[`${device}:${domain}.${key}`] ?? undefined);
+  const resolved = model.resolveLayout(example.layout.view, (device, domain, key) => example.table[`${device}:${domain}.${key}`] ?? undefined, new Set(["energy"]));
   const view = { title: "Home Powerwall", path: "home-powerwall", ...resolved };
   check("the strategy's layout is the YAML example's", JSON.stringify(view) === JSON.stringify(example.dashboard.views[0]));
 
@@ -69,6 +69,14 @@ async (base, example) => {
   check("the owner's name for the view", built.views[1].title === "Home");
   check("its own entities", text.includes("sensor.home_tariff") && text.includes("general_price_2") && !text.includes("beach_house"), text);
   check("missing entities left out", !text.includes("powerwall:") && !text.includes("solar_power"), text);
+  // The energy-distribution card only where the Energy dashboard is set up (it draws nothing otherwise).
+  const cardTypes = (dashboard) => JSON.stringify(dashboard.views[0].cards.map((each) => each.type));
+  check("no Energy dashboard, no energy card", !cardTypes(built).includes("energy-distribution"), cardTypes(built));
+  const withEnergy = strategy.buildDashboard(example.layout, { entities, devices }, new Set(["energy"]));
+  check("the energy card where the Energy dashboard is set up", cardTypes(withEnergy).includes("energy-distribution") && !JSON.stringify(withEnergy).includes("requires"), cardTypes(withEnergy));
+  check("energy set up: prefs with a source", (await strategy.energyConfigured({ callWS: async () => ({ energy_sources: [{ type: "grid" }] }) })) === true);
+  check("energy not set up: no prefs", (await strategy.energyConfigured({ callWS: async () => Promise.reject({ code: "not_found" }) })) === false);
+  check("energy not set up: no sources", (await strategy.energyConfigured({ callWS: async () => ({ energy_sources: [] }) })) === false);
   check("no entry, a hint", strategy.buildDashboard(example.layout, { entities: {}, devices: {} }).views[0].path === "setup");
   check("the strategy is registered", customElements.get("ll-strategy-dashboard-tesla-sync") === strategy.TeslaSyncDashboardStrategy);
 
