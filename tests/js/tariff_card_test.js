@@ -164,38 +164,35 @@ async (base, example) => {
       shape.tagName === "circle"
         ? [[Number(shape.getAttribute("cx")), Number(shape.getAttribute("cy"))]]
         : shape.getAttribute("points").split(" ").map((pair) => pair.split(",").map(Number)));
-    // Every drawn point is a statistic: x linear in its time from the window's start, y linear in its mean
-    // and falling as the mean rises (SVG's y grows downwards).
-    const linear = (name, data, points, valueOf) => {
+    // Every drawn point is a statistic where the chart's own axes put it: x from the hour labels (the window's
+    // start and end), y from the tick lines of its panel (the first for the price in c/kWh, the second kW).
+    const hours = [...historyChart.querySelectorAll("text.time")].map((label) => Number(label.getAttribute("x")));
+    const xOf = (at) => hours[0] + ((at - start) / (24 * 3600 * 1000)) * (hours[hours.length - 1] - hours[0]);
+    const yOf = (panel) => {
+      const ticks = [...historyChart.querySelectorAll("g.axis")][panel].querySelectorAll("text:not(.unit)");
+      const [first, last] = [ticks[0], ticks[ticks.length - 1]].map((tick) => [Number(tick.textContent), Number(tick.getAttribute("y")) - 4]);
+      return (value) => first[1] + ((value - first[0]) * (last[1] - first[1])) / (last[0] - first[0]);
+    };
+    const placed = (name, data, points, y, scale) => {
       check(`${name}: a point per statistic`, data.length > 0 && points.length === data.length, `${points.length} drawn of ${data.length}`);
-      if (points.length !== data.length || data.length < 2) return;
-      const far = data.reduce((best, point, index) => (point.at - data[0].at > data[best].at - data[0].at ? index : best), 0);
-      const xPerMs = (points[far][0] - points[0][0]) / (data[far].at - data[0].at);
-      check(`${name}: in time order`, xPerMs > 0, xPerMs);
-      check(`${name}: x is the time`, data.every((point, index) => Math.abs(points[0][0] + (point.at - data[0].at) * xPerMs - points[index][0]) < 0.2));
-      const high = data.reduce((best, point, index) => (valueOf(point) > valueOf(data[best]) ? index : best), 0);
-      const low = data.reduce((best, point, index) => (valueOf(point) < valueOf(data[best]) ? index : best), 0);
-      if (valueOf(data[high]) === valueOf(data[low])) {
-        check(`${name}: flat`, points.every((point) => Math.abs(point[1] - points[0][1]) < 0.2));
-        return;
-      }
-      const yPer = (points[high][1] - points[low][1]) / (valueOf(data[high]) - valueOf(data[low]));
-      check(`${name}: higher is up`, yPer < 0, yPer);
-      check(`${name}: y is the value`, data.every((point, index) => Math.abs(points[low][1] + (valueOf(point) - valueOf(data[low])) * yPer - points[index][1]) < 0.2));
+      const wrong = data.filter((point, index) => !points[index] || Math.abs(points[index][0] - xOf(point.at)) > 0.2 || Math.abs(points[index][1] - y(point.value * scale)) > 0.2);
+      check(`${name}: each at its time and value`, wrong.length === 0, JSON.stringify(wrong.slice(0, 3)));
     };
     const price = means(ids.price);
-    linear("price", price, xy(".history-price"), (point) => point.value);
-    linear("grid", means(ids.grid), xy(".history-grid"), (point) => point.value);
+    placed("price", price, xy(".history-price"), yOf(0), 100);
+    placed("grid", means(ids.grid), xy(".history-grid"), yOf(1), 1);
     // The battery as bars from zero: charging (negative) and discharging (positive) apart, as tall as the mean.
     const battery = means(ids.battery);
     const bars = [...historyChart.querySelectorAll("rect.history-battery")];
     check("battery: a bar per statistic", battery.length > 0 && bars.length === battery.length, `${bars.length} of ${battery.length}`);
     check("battery: charging and discharging told apart", bars.every((bar, index) => bar.classList.contains(battery[index].value >= 0 ? "discharge" : "charge")));
-    const biggest = battery.reduce((best, point, index) => (Math.abs(point.value) > Math.abs(battery[best].value) ? index : best), 0);
-    const perKw = Number(bars[biggest]?.getAttribute("height")) / Math.abs(battery[biggest]?.value);
-    check("battery: as tall as the mean", bars.every((bar, index) => Math.abs(Number(bar.getAttribute("height")) - Math.abs(battery[index].value) * perKw) < 0.2));
-    const xPerMs = (historyChart.viewBox.baseVal.width - 56) / (24 * 3600 * 1000);
-    check("battery: at its time", bars.every((bar, index) => Math.abs(Number(bar.getAttribute("x")) - (46 + (battery[index].at - start) * xPerMs)) < 0.2));
+    const powerY = yOf(1);
+    check("battery: from zero to the mean", bars.every((bar, index) => {
+      const [top, height] = [Number(bar.getAttribute("y")), Number(bar.getAttribute("height"))];
+      const [a, b] = [powerY(0), powerY(battery[index].value)].sort((m, n) => m - n);
+      return Math.abs(top - a) < 0.2 && Math.abs(top + height - b) < 0.2;
+    }));
+    check("battery: at its time", bars.every((bar, index) => Math.abs(Number(bar.getAttribute("x")) - xOf(battery[index].at)) < 0.2));
     // The hours on the site's clock.
     const clock = new Intl.DateTimeFormat([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: "Australia/Sydney" });
     const labels = [...historyChart.querySelectorAll("text.time")].map((label) => label.textContent);
