@@ -266,7 +266,14 @@ async def test_first_run_in_a_browser(dev_home: tuple[str, Path]) -> None:
         # Overrides: the battery command in force, when it ends and what it will restore, with the buttons
         # that start and end one, pressed as a person does.
         await overrides_show(
-            page, "Battery command", "Command now", "None", "Charge for an hour", "End the command"
+            page,
+            "Battery command",
+            "Command now",
+            "None",
+            "Charge for an hour",
+            "Discharge for 30 minutes",
+            "Hold for 2 hours",
+            "End the command",
         )
         assert await page.evaluate(press_in_card("Overrides", "button.home_powerwall_charge_for_an_hour"))
         command = await home_state_eventually(home, "sensor.home_powerwall_battery_command", "charging")
