@@ -47,7 +47,7 @@ async def open_panel(page: Page, path: str) -> None:
     )
 
 
-MARGIN = 8.0
+MARGIN = 4.0
 
 
 async def capture(
@@ -73,7 +73,7 @@ async def capture(
             return await page.screenshot()
         await page.element_box(element, within=60)
         await asyncio.sleep(settle)
-        box = await page.element_box(element)
+        box = await page.element_box(element, scroll=False)
         clip = {
             "x": max(box["x"] - MARGIN, 0.0),
             "y": max(box["y"] - MARGIN, 0.0),
