@@ -210,10 +210,30 @@ class Page:
             mobile=False,
         )
 
-    async def screenshot(self) -> bytes:
-        """A PNG of what the page shows now."""
-        shot = await self.send("Page.captureScreenshot", format="png")
+    async def screenshot(self, clip: dict[str, float] | None = None) -> bytes:
+        """A PNG of what the page shows now, or of `clip` (x, y, width, height in CSS pixels)."""
+        if clip is None:
+            shot = await self.send("Page.captureScreenshot", format="png")
+        else:
+            shot = await self.send("Page.captureScreenshot", format="png", clip={**clip, "scale": 1})
         return base64.b64decode(shot["data"])
+
+    async def element_box(
+        self, selector: str, *, within: float = 30.0, scroll: bool = True
+    ) -> dict[str, float]:
+        """Where the first element matching `selector` (shadow roots included) is, scrolled into view, once
+        it is drawn: x, y, width and height in CSS pixels."""
+        found = json.dumps(selector)
+        await self.wait_for(f"deepQuery({found})?.getBoundingClientRect().height > 0", within=within)
+        box: dict[str, float] = await self.evaluate(
+            f"(() => {{ {DEEP_QUERY_JS} const element = deepQuery({found});"
+            f" if ({json.dumps(scroll)}) element.scrollIntoView({{block: 'center'}});"
+            " const box = element.getBoundingClientRect();"
+            " return {x: box.x + window.scrollX, y: box.y + window.scrollY,"
+            " width: box.width, height: box.height};"
+            " })()"
+        )
+        return box
 
 
 async def _first_page(session: aiohttp.ClientSession, port: int) -> str:

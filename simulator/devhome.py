@@ -23,6 +23,7 @@ from typing import Any, Final
 import aiohttp
 from aiohttp import web
 
+from . import dashboard
 from .app import create_app
 from .config import SimulatorConfig
 from .homesetup import HomeAssistantSetup, Owner
@@ -128,6 +129,40 @@ def prepare_config(config_dir: Path, *, has_frontend: bool, port: int = HASS_POR
     write_http_settings(config_dir, port)
 
 
+def energy_sources() -> list[dict[str, Any]]:
+    """The Energy dashboard's sources for the simulator's Powerwall: grid, solar and battery, each with its
+    energy and power sensors (what the dashboard's energy-distribution card needs)."""
+
+    def sensor(key: str) -> str:
+        entity_id = dashboard.lookup("powerwall", "sensor", key)
+        if entity_id is None:
+            raise ValueError(f"the simulator's Powerwall has no {key} sensor")
+        return entity_id
+
+    return [
+        {
+            "type": "grid",
+            "stat_energy_from": sensor("grid_import_energy"),
+            "stat_energy_to": sensor("grid_export_energy"),
+            "stat_rate": sensor("grid_power"),
+            "cost_adjustment_day": 0,
+        },
+        {
+            "type": "solar",
+            "stat_energy_from": sensor("solar_energy"),
+            "stat_rate": sensor("solar_power"),
+            "config_entry_solar_forecast": None,
+        },
+        {
+            "type": "battery",
+            "stat_energy_from": sensor("battery_discharge_energy"),
+            "stat_energy_to": sensor("battery_charge_energy"),
+            "stat_rate": sensor("battery_power"),
+            "stat_soc": sensor("battery_level"),
+        },
+    ]
+
+
 def frontend_requirement() -> str:
     """The frontend package pinned by the installed Home Assistant."""
     import homeassistant.components.frontend as frontend_component  # noqa: PLC0415 - only when needed
@@ -180,6 +215,8 @@ async def run(args: argparse.Namespace, config_dir: Path, *, has_frontend: bool)
             else:
                 entry = await home.add_tesla_sync(simulator_url)
                 say(f"added Tesla Sync entry {entry.get('title')!r} pointed at the simulator")
+            if await home.configure_energy(energy_sources()):
+                say("set up the Energy dashboard with the Powerwall's energy sensors")
         login = f"{owner.username} / {owner.password}"
         say(f"{READY} Home Assistant on {hass_url}  login: {login}  (Ctrl-C stops both)")
         return await process.wait()

@@ -271,3 +271,28 @@ class HomeAssistantSetup:
         """Every entity's state."""
         states: list[dict[str, Any]] = await self._json("GET", "/api/states")
         return states
+
+    async def command(self, message: dict[str, Any]) -> Any:
+        """One command over Home Assistant's websocket API (what the frontend uses); returns its result."""
+        ws_url = self.base_url.replace("http", "ws", 1) + "/api/websocket"
+        async with self._session.ws_connect(ws_url) as socket:
+            await socket.receive_json()
+            await socket.send_json({"type": "auth", "access_token": self.token})
+            if (await socket.receive_json()).get("type") != "auth_ok":
+                raise SetupError("the websocket API refused the token")
+            await socket.send_json({"id": 1, **message})
+            reply: dict[str, Any] = await socket.receive_json()
+        if not reply.get("success"):
+            raise SetupError(f"{message['type']} failed: {reply.get('error')}")
+        return reply.get("result")
+
+    async def configure_energy(self, sources: list[dict[str, Any]]) -> bool:
+        """Set up the Energy dashboard with `sources` unless it already has some; True when it did."""
+        try:
+            prefs = await self.command({"type": "energy/get_prefs"})
+        except SetupError:
+            prefs = None  # "not_found": never configured
+        if prefs and prefs.get("energy_sources"):
+            return False
+        await self.command({"type": "energy/save_prefs", "energy_sources": sources})
+        return True

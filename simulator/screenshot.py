@@ -1,9 +1,17 @@
 """Take a PNG of a Home Assistant dashboard started by scripts/develop, signed in as the dev user.
 
-Usage: scripts/run python -m simulator.screenshot [--path /tesla-sync/overview] [--out docs/dashboard.png]
+Usage: scripts/run python -m simulator.screenshot [--path /tesla-sync/home-powerwall]
+           [--out docs/dashboard.png] [--element 'ha-card[data-view="history"]']
 It drives a headless Chromium (Debian package `chromium`, which scripts/setup installs where the project's
 Python runs) over the DevTools protocol, logging in through Home Assistant's own login page. `--attach PORT`
-uses a Chromium already listening for DevTools on PORT instead.
+uses a Chromium already listening for DevTools on PORT instead. `--element SELECTOR` takes only the first
+element matching SELECTOR (shadow roots included), with a margin, once it is drawn.
+
+The docs/ images come from a `scripts/develop --speed 20` that has run for half an hour or more, so the
+history view has statistics to draw:
+  python -m simulator.screenshot --out docs/dashboard.png
+  python -m simulator.screenshot --element 'ha-card[data-view="forecast"]' --out docs/tariff.png
+  python -m simulator.screenshot --element 'ha-card[data-view="history"]' --out docs/history.png
 """
 
 from __future__ import annotations
@@ -39,10 +47,20 @@ async def open_panel(page: Page, path: str) -> None:
     )
 
 
+MARGIN = 4.0
+
+
 async def capture(
-    hass_url: str, path: str, *, width: int, height: int, settle: float, attach_port: int | None
+    hass_url: str,
+    path: str,
+    *,
+    width: int,
+    height: int,
+    settle: float,
+    attach_port: int | None,
+    element: str | None = None,
 ) -> bytes:
-    """Log in, open `path` and return a PNG of it."""
+    """Log in, open `path` and return a PNG of it (or of its first `element`)."""
     async with contextlib.AsyncExitStack() as stack:
         page = await stack.enter_async_context(
             attach(attach_port) if attach_port else launch(width=width, height=height)
@@ -50,19 +68,31 @@ async def capture(
         await page.set_viewport(width, height)
         await log_in(page, hass_url, Owner())
         await open_panel(page, path)
+        if element is None:
+            await asyncio.sleep(settle)
+            return await page.screenshot()
+        await page.element_box(element, within=60)
         await asyncio.sleep(settle)
-        return await page.screenshot()
+        box = await page.element_box(element, scroll=False)
+        clip = {
+            "x": max(box["x"] - MARGIN, 0.0),
+            "y": max(box["y"] - MARGIN, 0.0),
+            "width": box["width"] + 2 * MARGIN,
+            "height": box["height"] + 2 * MARGIN,
+        }
+        return await page.screenshot(clip)
 
 
 def main() -> None:
     """Command line."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--url", default=f"http://127.0.0.1:{HASS_PORT}", help="Home Assistant's address")
-    parser.add_argument("--path", default="/tesla-sync/overview")
+    parser.add_argument("--path", default="/tesla-sync/home-powerwall")
     parser.add_argument("--out", type=Path, default=Path("docs/dashboard.png"))
     parser.add_argument("--width", type=int, default=1400)
     parser.add_argument("--height", type=int, default=1000)
     parser.add_argument("--settle", type=float, default=8.0, help="seconds to let the page render")
+    parser.add_argument("--element", metavar="SELECTOR", help="only this element (shadow roots included)")
     parser.add_argument("--attach", type=int, metavar="PORT", help="use a Chromium already on this port")
     args = parser.parse_args()
     png = asyncio.run(
@@ -73,6 +103,7 @@ def main() -> None:
             height=args.height,
             settle=args.settle,
             attach_port=args.attach,
+            element=args.element,
         )
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)

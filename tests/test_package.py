@@ -79,7 +79,15 @@ def test_translations_match_strings() -> None:
 def test_dashboard_uses_built_in_cards_our_card_and_real_entities() -> None:
     """The YAML example names entities the integration creates, with Home Assistant's cards and ours."""
     dashboard = yaml.safe_load((ROOT / "dashboards" / "tesla_sync.yaml").read_text())
-    built_in = {"vertical-stack", "grid", "heading", "tile", "entities", "custom:tesla-sync-tariff-card"}
+    built_in = {
+        "vertical-stack",
+        "grid",
+        "heading",
+        "tile",
+        "entities",
+        "energy-distribution",
+        "custom:tesla-sync-tariff-card",
+    }
     named: set[str] = set()
 
     def walk(card: dict[str, object]) -> None:

@@ -9,8 +9,11 @@ export function slug(name) {
   return String(name).toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "") || "powerwall";
 }
 
-/** The dashboard for `hass` (its `entities` and `devices` registries) from `layout`. */
-export function buildDashboard(layout, hass) {
+/**
+ * The dashboard for `hass` (its `entities` and `devices` registries) from `layout`; `features` holds "energy"
+ * when the Energy dashboard is set up (the energy-distribution card needs it).
+ */
+export function buildDashboard(layout, hass, features = new Set()) {
   const ours = Object.values(hass.entities || {}).filter((entry) => entry.platform === DOMAIN);
   const devices = hass.devices || {};
   const views = ours
@@ -28,7 +31,7 @@ export function buildDashboard(layout, hass) {
             entry.device_id === deviceIds[device] && entry.translation_key === key && entry.entity_id.startsWith(`${domain}.`),
         )?.entity_id;
       const name = powerwall?.name_by_user || powerwall?.name || "Powerwall";
-      return { title: name, path: slug(name), ...resolveLayout(layout.view, lookup) };
+      return { title: name, path: slug(name), ...resolveLayout(layout.view, lookup, features) };
     })
     .sort((a, b) => a.title.localeCompare(b.title));
   if (views.length === 0) {
@@ -41,10 +44,20 @@ export function buildDashboard(layout, hass) {
   return { title: layout.title, views };
 }
 
+/** Whether the owner has set up the Energy dashboard (it has a source); Home Assistant says not_found if never. */
+export async function energyConfigured(hass) {
+  try {
+    const prefs = await hass.callWS({ type: "energy/get_prefs" });
+    return (prefs?.energy_sources || []).length > 0;
+  } catch (err) {
+    return false;
+  }
+}
+
 export class TeslaSyncDashboardStrategy extends HTMLElement {
   static async generate(config, hass) {
-    const response = await fetch(LAYOUT_URL);
-    return buildDashboard(await response.json(), hass);
+    const [layout, energy] = await Promise.all([fetch(LAYOUT_URL).then((response) => response.json()), energyConfigured(hass)]);
+    return buildDashboard(layout, hass, new Set(energy ? ["energy"] : []));
   }
 }
 

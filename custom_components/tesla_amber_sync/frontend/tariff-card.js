@@ -7,6 +7,7 @@ const WIDTH = 720;
 const HEIGHT = 240;
 const MARGIN = { left: 46, right: 10, top: 16, bottom: 24 };
 const HISTORY_REFRESH_MS = 5 * 60 * 1000;
+const STATISTICS_PERIOD_MS = 5 * 60 * 1000;
 const SVG = "http://www.w3.org/2000/svg";
 
 const STYLE = `
@@ -31,6 +32,8 @@ const STYLE = `
   .history-price { fill: none; stroke: var(--primary-color, #03a9f4); stroke-width: 2; }
   .history-battery.charge { fill: var(--energy-battery-in-color, #f06292); }
   .history-battery.discharge { fill: var(--energy-battery-out-color, #4db6ac); }
+  .history-price.dot { fill: var(--primary-color, #03a9f4); stroke: none; }
+  .history-grid.dot { fill: var(--energy-grid-consumption-color, #488fc2); stroke: none; }
   .history-grid { fill: none; stroke: var(--energy-grid-consumption-color, #488fc2); stroke-width: 1.5; }
   .legend { display: flex; flex-wrap: wrap; gap: 4px 14px; margin-top: 8px; font-size: 12px; color: var(--secondary-text-color); }
   .legend span::before { content: ""; display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 4px; background: var(--swatch); vertical-align: -1px; }
@@ -399,7 +402,7 @@ export class TeslaSyncTariffCard extends HTMLElement {
         (statistics[id] || [])
           .filter((point) => point.mean !== null && point.mean !== undefined)
           .map((point) => ({ at: new Date(point.start).getTime(), value: Number(point.mean) }));
-      this._history = { start: start.getTime(), end: end.getTime(), price: series(ids.price), battery: ids.battery ? series(ids.battery) : [], grid: ids.grid ? series(ids.grid) : [] };
+      this._history = { start: start.getTime(), end: end.getTime(), timeZone: this._hass.config?.time_zone, price: series(ids.price), battery: ids.battery ? series(ids.battery) : [], grid: ids.grid ? series(ids.grid) : [] };
     } catch (err) {
       this._history = { error: `Statistics could not be read: ${err?.message || err}` };
     }
@@ -428,9 +431,21 @@ export class TeslaSyncTariffCard extends HTMLElement {
     const priceY = panel(MARGIN.top, 130, Math.min(0, ...prices), Math.max(1, ...prices), "c/kWh");
     const powers = [...history.battery, ...history.grid].map((point) => point.value);
     const powerY = panel(MARGIN.top + 170, 150, Math.min(-1, ...powers), Math.max(1, ...powers), "kW");
+    // A line per run of statistics: where the recorder has none for longer than two periods (Home Assistant
+    // was stopped, the sensor unavailable) the line breaks instead of bridging the gap; a lone point is a dot.
     const path = (points, y, scale, className) => {
-      if (points.length > 1) {
-        root.append(svg("polyline", { class: className, points: points.map((point) => `${x(point.at).toFixed(1)},${y(point.value * scale).toFixed(1)}`).join(" ") }));
+      const runs = [];
+      for (const point of points) {
+        const run = runs[runs.length - 1];
+        if (run && point.at - run[run.length - 1].at <= 2 * STATISTICS_PERIOD_MS) run.push(point);
+        else runs.push([point]);
+      }
+      for (const run of runs) {
+        if (run.length === 1) {
+          root.append(svg("circle", { class: `${className} dot`, cx: x(run[0].at).toFixed(1), cy: y(run[0].value * scale).toFixed(1), r: 2 }));
+        } else {
+          root.append(svg("polyline", { class: className, points: run.map((point) => `${x(point.at).toFixed(1)},${y(point.value * scale).toFixed(1)}`).join(" ") }));
+        }
       }
     };
     path(history.price, priceY, 100, "history-price");
@@ -440,10 +455,11 @@ export class TeslaSyncTariffCard extends HTMLElement {
       root.append(svg("rect", { class: `history-battery ${point.value >= 0 ? "discharge" : "charge"}`, x: x(point.at), y: top, width: barWidth, height: Math.abs(powerY(point.value) - powerY(0)) }));
     }
     path(history.grid, powerY, 1, "history-grid");
+    // Hours on the site's clock (Home Assistant's time zone), like the forecast view, whatever the browser's.
+    const clock = new Intl.DateTimeFormat([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: history.timeZone || undefined });
     for (let hour = 0; hour <= 24; hour += 6) {
       const at = history.start + hour * 3600 * 1000;
-      const label = new Date(at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-      root.append(svg("text", { class: "label", x: x(at), y: HEIGHT + 114, "text-anchor": hour === 0 ? "start" : hour === 24 ? "end" : "middle" }, label));
+      root.append(svg("text", { class: "label time", x: x(at), y: HEIGHT + 114, "text-anchor": hour === 0 ? "start" : hour === 24 ? "end" : "middle" }, clock.format(new Date(at))));
     }
     if (history.price.length === 0 && powers.length === 0) {
       root.append(svg("text", { class: "label", x: WIDTH / 2, y: 120, "text-anchor": "middle" }, "No statistics yet: the recorder compiles them every 5 minutes."));

@@ -88,16 +88,20 @@ const REFERENCE = /^(powerwall|amber):([a-z_]+)\.([a-z0-9_]+)$/;
 /**
  * The dashboard layout with every "powerwall:<domain>.<key>" / "amber:<domain>.<key>" reference replaced by
  * `lookup(device, domain, key)` (an entity id, or undefined). A card or entity row whose entity is missing is
- * left out, and so is a stack or grid left with no cards. Shared by the strategy and the YAML generator.
+ * left out, and so is a stack or grid left with no cards. A card with `"requires": "<feature>"` is kept
+ * (without that key) only when `features` has the feature ("energy": the Energy dashboard is set up).
+ * Shared by the strategy and the YAML generator.
  */
-export function resolveLayout(node, lookup) {
+export function resolveLayout(node, lookup, features = new Set()) {
   if (Array.isArray(node)) {
-    return node.map((item) => resolveLayout(item, lookup)).filter((item) => item !== undefined);
+    return node.map((item) => resolveLayout(item, lookup, features)).filter((item) => item !== undefined);
   }
   if (node && typeof node === "object") {
+    if (node.requires !== undefined && !features.has(node.requires)) return undefined;
     const result = {};
     for (const [key, value] of Object.entries(node)) {
-      const resolved = resolveLayout(value, lookup);
+      if (key === "requires") continue;
+      const resolved = resolveLayout(value, lookup, features);
       if (resolved === undefined) return undefined;
       result[key] = resolved;
     }
