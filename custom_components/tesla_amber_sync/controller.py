@@ -378,13 +378,31 @@ class PowerwallController:
     async def async_spike_command(self, command: SpikeCommand, *, rollback: bool) -> None:
         """Run an owner's spike command (simulate or end); a failed start is undone, then raised."""
         before = self.state.overrides.get(SPIKE_KEY)
+        action = _Action(spike_command=command)
+        if not rollback:
+            await self.async_reconcile(PushTrigger.SCHEDULE, action=action)
+            return
+        await self._reconcile_or_undo(action, PushTrigger.SCHEDULE, self._override_setter(SPIKE_KEY, before))
+
+    def _override_setter(self, key: str, value: Any) -> Callable[[], None]:
+        """An undo that puts an override's persisted state back to `value`."""
+
+        def undo() -> None:
+            self.state.overrides[key] = value
+
+        return undo
+
+    async def _reconcile_or_undo(
+        self, action: _Action, trigger: PushTrigger, undo: Callable[[], None]
+    ) -> None:
+        """Run an owner's action; when it cannot be verified, undo its state change, give back what it wrote,
+        and raise (nothing half-applied)."""
         try:
-            await self.async_reconcile(PushTrigger.SCHEDULE, action=_Action(spike_command=command))
+            await self.async_reconcile(trigger, action=action)
         except HomeAssistantError:
-            if rollback:
-                self.state.overrides[SPIKE_KEY] = before
-                await self.writer.async_save()
-                await self.async_reconcile(PushTrigger.SCHEDULE)
+            undo()
+            await self.writer.async_save()
+            await self.async_reconcile(PushTrigger.SCHEDULE)
             raise
 
     async def async_battery_command(self, kind: CommandKind, *, minutes: float, target: float | None) -> None:
@@ -412,14 +430,11 @@ class PowerwallController:
         LOGGER.info(
             "Battery command: %s until %s (target %s %%)", kind.value, command.ends_at, command.target
         )
-        try:
-            await self.async_reconcile(PushTrigger.SCHEDULE, action=_Action(trigger=PushTrigger.SCHEDULE))
-        except HomeAssistantError:
-            # Nothing half-applied: the command is undone and what it changed is given back.
-            self.state.overrides[COMMAND_KEY] = before
-            await self.writer.async_save()
-            await self.async_reconcile(PushTrigger.SCHEDULE)
-            raise
+        await self._reconcile_or_undo(
+            _Action(trigger=PushTrigger.SCHEDULE),
+            PushTrigger.SCHEDULE,
+            self._override_setter(COMMAND_KEY, before),
+        )
 
     async def async_end_command(self) -> None:
         """End the battery command now; the owner's settings come back (verified, or an error is raised)."""
@@ -495,18 +510,7 @@ class PowerwallController:
                 translation_key="unknown_profile",
                 translation_placeholders={"name": name},
             )
-        previous = (self.state.auto_sync, self.state.chosen_profile, self.state.chosen_schedule)
-        self.state.auto_sync = False
-        self.state.chosen_profile = None if name == BASELINE_PROFILE else name
-        self.state.chosen_schedule = None
-        await self.writer.async_save()
-        try:
-            await self.async_reconcile(PushTrigger.REQUEST, action=_Action())
-        except HomeAssistantError:
-            self.state.auto_sync, self.state.chosen_profile, self.state.chosen_schedule = previous
-            await self.writer.async_save()
-            await self.async_reconcile(PushTrigger.SCHEDULE)
-            raise
+        await self._async_hold_chosen(profile=None if name == BASELINE_PROFILE else name, schedule=None)
 
     async def async_choose_tariff(self, option: str) -> None:
         """The Tariff select: Amber's rolling tariff, a custom schedule (by title), or a profile."""
@@ -555,18 +559,20 @@ class PowerwallController:
 
     async def async_apply_schedule(self, subentry_id: str) -> None:
         """Hold a custom schedule on the Powerwall (verified); Amber stops pushing."""
+        await self._async_hold_chosen(profile=None, schedule=subentry_id)
+
+    async def _async_hold_chosen(self, *, profile: str | None, schedule: str | None) -> None:
+        """Make a profile (None: the owner's own) or a schedule the chosen tariff; Amber stops pushing."""
         previous = (self.state.auto_sync, self.state.chosen_profile, self.state.chosen_schedule)
-        self.state.auto_sync = False
-        self.state.chosen_profile = None
-        self.state.chosen_schedule = subentry_id
-        await self.writer.async_save()
-        try:
-            await self.async_reconcile(PushTrigger.REQUEST, action=_Action())
-        except HomeAssistantError:
+
+        def undo() -> None:
             self.state.auto_sync, self.state.chosen_profile, self.state.chosen_schedule = previous
-            await self.writer.async_save()
-            await self.async_reconcile(PushTrigger.SCHEDULE)
-            raise
+
+        self.state.auto_sync = False
+        self.state.chosen_profile = profile
+        self.state.chosen_schedule = schedule
+        await self.writer.async_save()
+        await self._reconcile_or_undo(_Action(), PushTrigger.REQUEST, undo)
 
     async def async_delete_profile(self, name: str) -> None:
         """Forget a saved profile; the one from before Tesla Sync cannot be deleted. If it was chosen, the
@@ -614,7 +620,7 @@ class PowerwallController:
         """The owner keeps their mode: stop asking."""
         self.state.time_based_control_dismissed = True
         await self.writer.async_save()
-        ir.async_delete_issue(self.hass, DOMAIN, self._tbc_issue_id)
+        ir.async_delete_issue(self.hass, DOMAIN, self._issue_id("not_in_time_based_control"))
         self._notify()
 
     async def async_choose_mode(self, mode: OperationMode) -> None:
@@ -624,7 +630,7 @@ class PowerwallController:
         self.state.mode_to_choose = False
         self.state.restore = RestoreBudget()
         await self.writer.async_save()
-        ir.async_delete_issue(self.hass, DOMAIN, self._choose_mode_issue_id)
+        ir.async_delete_issue(self.hass, DOMAIN, self._issue_id("choose_mode"))
         await self.async_reconcile(PushTrigger.SCHEDULE, action=_Action(trigger=PushTrigger.SCHEDULE))
 
     async def async_retry_restore(self) -> None:
@@ -776,7 +782,7 @@ class PowerwallController:
         """End a command whose time is up or whose target is reached; watch that a charge is followed."""
         command = self.command
         if command is None:
-            ir.async_delete_issue(self.hass, DOMAIN, self._command_issue_id)
+            ir.async_delete_issue(self.hass, DOMAIN, self._issue_id("command_not_followed"))
             return
         live = self._live_status.data if self._live_status.last_update_success else None
         soc = None if live is None else live.percentage_charged
@@ -787,7 +793,7 @@ class PowerwallController:
             )
             self.state.overrides.pop(COMMAND_KEY, None)
             self.state.yielded = {pair for pair in self.state.yielded if pair[0] is not ClaimSource.COMMAND}
-            ir.async_delete_issue(self.hass, DOMAIN, self._command_issue_id)
+            ir.async_delete_issue(self.hass, DOMAIN, self._issue_id("command_not_followed"))
             await self.writer.async_save()
             return
         info = self.writer.site_info
@@ -800,7 +806,7 @@ class PowerwallController:
             ir.async_create_issue(
                 self.hass,
                 DOMAIN,
-                self._command_issue_id,
+                self._issue_id("command_not_followed"),
                 is_fixable=False,
                 severity=ir.IssueSeverity.WARNING,
                 translation_key="command_not_followed",
@@ -982,7 +988,7 @@ class PowerwallController:
         if result.restored and not result.restoring:
             LOGGER.info("The owner's settings are back on the Powerwall")
             self.state.restore = RestoreBudget()
-            ir.async_delete_issue(self.hass, DOMAIN, self._restore_issue_id)
+            ir.async_delete_issue(self.hass, DOMAIN, self._issue_id("restore_failed"))
 
     def _choose_writes(
         self, result: Plan, now: datetime, trigger: PushTrigger
@@ -1106,8 +1112,8 @@ class PowerwallController:
                 self._last_tariff_write = WriteOutcome.VERIFIED
                 self.rejection_message = None
                 self._unapplied_writes = 0
-                ir.async_delete_issue(self.hass, DOMAIN, self._rejected_issue_id)
-                ir.async_delete_issue(self.hass, DOMAIN, self._not_applied_issue_id)
+                ir.async_delete_issue(self.hass, DOMAIN, self._issue_id("tariff_rejected"))
+                ir.async_delete_issue(self.hass, DOMAIN, self._issue_id("tariff_not_applied"))
                 LOGGER.info("Pushed and verified the Amber tariff on the Powerwall")
             else:
                 self._last_tariff_write = WriteOutcome.NOT_APPLIED
@@ -1122,7 +1128,7 @@ class PowerwallController:
                     ir.async_create_issue(
                         self.hass,
                         DOMAIN,
-                        self._not_applied_issue_id,
+                        self._issue_id("tariff_not_applied"),
                         is_fixable=False,
                         severity=ir.IssueSeverity.WARNING,
                         translation_key="tariff_not_applied",
@@ -1149,7 +1155,7 @@ class PowerwallController:
             if done:
                 self.state.ours -= set(restores)
                 self.state.restore = RestoreBudget()
-                ir.async_delete_issue(self.hass, DOMAIN, self._restore_issue_id)
+                ir.async_delete_issue(self.hass, DOMAIN, self._issue_id("restore_failed"))
             if not done and not outcome.rate_limited:
                 self.state.restore = self.state.restore.failed(
                     now, rate_limited_until=self.writer.rate_limited_until
@@ -1163,29 +1169,9 @@ class PowerwallController:
 
     # --- repairs and errors -------------------------------------------------------------------------
 
-    @property
-    def _rejected_issue_id(self) -> str:
-        return f"tariff_rejected_{self._entry.entry_id}"
-
-    @property
-    def _not_applied_issue_id(self) -> str:
-        return f"tariff_not_applied_{self._entry.entry_id}"
-
-    @property
-    def _command_issue_id(self) -> str:
-        return f"command_not_followed_{self._entry.entry_id}"
-
-    @property
-    def _choose_mode_issue_id(self) -> str:
-        return f"choose_mode_{self._entry.entry_id}"
-
-    @property
-    def _restore_issue_id(self) -> str:
-        return f"restore_failed_{self._entry.entry_id}"
-
-    @property
-    def _tbc_issue_id(self) -> str:
-        return f"not_in_time_based_control_{self._entry.entry_id}"
+    def _issue_id(self, key: str) -> str:
+        """This entry's repair issue of kind `key` (its translation key)."""
+        return f"{key}_{self._entry.entry_id}"
 
     def _tariff_rejected(self, message: str) -> None:
         LOGGER.warning("The Powerwall rejected the tariff: %s", message)
@@ -1194,7 +1180,7 @@ class PowerwallController:
         ir.async_create_issue(
             self.hass,
             DOMAIN,
-            self._rejected_issue_id,
+            self._issue_id("tariff_rejected"),
             is_fixable=False,
             severity=ir.IssueSeverity.ERROR,
             translation_key="tariff_rejected",
@@ -1209,7 +1195,7 @@ class PowerwallController:
         ir.async_create_issue(
             self.hass,
             DOMAIN,
-            self._restore_issue_id,
+            self._issue_id("restore_failed"),
             is_fixable=True,
             severity=ir.IssueSeverity.ERROR,
             translation_key="restore_failed",
@@ -1227,7 +1213,7 @@ class PowerwallController:
             ir.async_create_issue(
                 self.hass,
                 DOMAIN,
-                self._choose_mode_issue_id,
+                self._issue_id("choose_mode"),
                 is_fixable=True,
                 severity=ir.IssueSeverity.ERROR,
                 translation_key="choose_mode",
@@ -1246,7 +1232,7 @@ class PowerwallController:
             ir.async_create_issue(
                 self.hass,
                 DOMAIN,
-                self._tbc_issue_id,
+                self._issue_id("not_in_time_based_control"),
                 is_fixable=True,
                 is_persistent=False,
                 severity=ir.IssueSeverity.WARNING,
@@ -1255,7 +1241,7 @@ class PowerwallController:
                 data={"entry_id": self._entry.entry_id},
             )
         else:
-            ir.async_delete_issue(self.hass, DOMAIN, self._tbc_issue_id)
+            ir.async_delete_issue(self.hass, DOMAIN, self._issue_id("not_in_time_based_control"))
 
     @staticmethod
     def _raise_if(action: _Action | None, translation_key: str, **placeholders: str) -> None:
