@@ -13,7 +13,7 @@ from .const import CONF_ENERGY_SITE_ID, DOMAIN, LOGGER
 from .control.claims import WRITE_ORDER, Setting
 from .repairs import describe_settings
 from .store import PersistedState
-from .writer import TariffReader, held_settings, send_setting
+from .writer import TariffReader, held_settings, same_setting, send_setting
 
 if TYPE_CHECKING:
     from .api.teslemetry import TeslemetryClient
@@ -40,9 +40,7 @@ async def async_give_back(
         today = dt_util.now(zone).date()
 
         def same(setting: Setting, expected: Any, actual: Any) -> bool:
-            if setting is Setting.TARIFF:
-                return tariffs.same(expected, actual, today)
-            return bool(expected == actual)
+            return same_setting(setting, expected, actual, tariffs, today)
 
         held, known = held_settings(info)
         for setting, value in owed.items():

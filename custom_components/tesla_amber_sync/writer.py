@@ -96,6 +96,22 @@ class TariffReader:
         return rates_match(wanted, held)
 
 
+def same_setting(
+    setting: Setting, expected: object, actual: object, tariffs: TariffReader, day: date
+) -> bool:
+    """Whether two values of `setting` are the same for the Powerwall: tariffs by their rates on `day`, the
+    reserve as the whole percentage the Powerwall keeps, everything else by equality."""
+    if setting is Setting.TARIFF:
+        return tariffs.same(expected, actual, day)
+    if (
+        setting is Setting.BACKUP_RESERVE
+        and isinstance(expected, int | float)
+        and isinstance(actual, int | float)
+    ):
+        return round(float(expected)) == round(float(actual))
+    return expected == actual
+
+
 @dataclass(kw_only=True, slots=True)
 class WriteResult:
     """What one batch of writes did: what was sent, what a read-back showed in force, and any error."""
@@ -159,15 +175,7 @@ class PowerwallWriter:
 
     def same(self, setting: Setting, expected: object, actual: object, now: datetime) -> bool:
         """Whether two values of `setting` are the same for the Powerwall (tariffs: the same rates today)."""
-        if setting is Setting.TARIFF:
-            return self.tariffs.same(expected, actual, now.astimezone(self.time_zone).date())
-        if (
-            setting is Setting.BACKUP_RESERVE
-            and isinstance(expected, int | float)
-            and isinstance(actual, int | float)
-        ):
-            return round(float(expected)) == round(float(actual))
-        return expected == actual
+        return same_setting(setting, expected, actual, self.tariffs, now.astimezone(self.time_zone).date())
 
     def read_recently(self, now: datetime) -> bool:
         """Whether the Powerwall was read successfully within `FRESH_READ`."""
