@@ -111,3 +111,68 @@ def test_synced_only_when_every_fact_agrees(
         and holds
         and tbc
     )
+
+
+# An entry without Amber holding the schedule its owner chose: every Amber fact is as bad as it gets.
+WITHOUT_AMBER = replace(
+    IN_SYNC,
+    has_amber=False,
+    auto_sync=False,
+    amber_available=False,
+    amber_age=None,
+    build=None,
+    last_write=None,
+    powerwall_holds_amber=False,
+    tariff_chosen=True,
+    powerwall_holds_chosen=True,
+)
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({}, SyncStatus.SYNCED),
+        ({"tariff_chosen": False}, SyncStatus.DISABLED),
+        ({"override_active": True}, SyncStatus.OVERRIDDEN),
+        ({"teslemetry_available": False}, SyncStatus.UPSTREAM_UNAVAILABLE),
+        ({"time_based_control": False}, SyncStatus.NOT_IN_TIME_BASED_CONTROL),
+        ({"powerwall_holds_chosen": False}, SyncStatus.PENDING),
+        ({"powerwall_holds_chosen": False, "last_write": WriteOutcome.REJECTED}, SyncStatus.REJECTED),
+        ({"powerwall_holds_chosen": False, "rate_limited": True}, SyncStatus.RATE_LIMITED),
+        ({"powerwall_holds_chosen": False, "last_write": WriteOutcome.FAILED}, SyncStatus.NOT_APPLIED),
+        ({"powerwall_holds_chosen": False, "last_write": WriteOutcome.NOT_APPLIED}, SyncStatus.NOT_APPLIED),
+        # A failed write followed by the Powerwall holding the tariff anyway: the read-back is the truth.
+        ({"last_write": WriteOutcome.FAILED}, SyncStatus.SYNCED),
+    ],
+)
+def test_each_status_of_an_entry_without_amber(change: dict[str, object], expected: SyncStatus) -> None:
+    assert derive_status(replace(WITHOUT_AMBER, **change)) is expected  # type: ignore[arg-type]
+
+
+@given(
+    chosen=st.booleans(),
+    override=st.booleans(),
+    teslemetry=st.booleans(),
+    write=st.none() | st.sampled_from(WriteOutcome),
+    limited=st.booleans(),
+    holds=st.booleans(),
+    tbc=st.booleans(),
+)
+def test_without_amber_synced_only_when_the_powerwall_holds_the_choice(
+    chosen: bool, override: bool, teslemetry: bool, write: WriteOutcome | None, limited: bool, holds: bool, tbc: bool
+) -> None:
+    """Amber's absence is never a reason; `synced` needs the chosen tariff held in time-based control."""
+    facts = replace(
+        WITHOUT_AMBER,
+        tariff_chosen=chosen,
+        override_active=override,
+        teslemetry_available=teslemetry,
+        last_write=write,
+        rate_limited=limited,
+        powerwall_holds_chosen=holds,
+        time_based_control=tbc,
+    )
+    status = derive_status(facts)
+    assert (status is SyncStatus.SYNCED) == (chosen and not override and teslemetry and holds and tbc)
+    assert status is not SyncStatus.UPSTREAM_UNAVAILABLE or not teslemetry
+    assert status not in {SyncStatus.STALE, SyncStatus.INCOMPLETE_FORECAST}
