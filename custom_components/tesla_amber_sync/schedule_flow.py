@@ -13,7 +13,13 @@ import copy
 from datetime import date, time, timedelta
 from typing import Any, Final, Literal
 
-from homeassistant.config_entries import SOURCE_RECONFIGURE, ConfigSubentryFlow, SubentryFlowResult
+from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
+    ConfigSubentryFlow,
+    SubentryFlowContext,
+    SubentryFlowResult,
+)
+from homeassistant.data_entry_flow import FlowContext, FlowHandler, FlowResult
 from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
@@ -256,12 +262,30 @@ def _next_day(month: int, day: int, step: int) -> tuple[int, int]:
     return moment.month, moment.day
 
 
-class ScheduleSubentryFlow(ConfigSubentryFlow):
-    """Add or change one custom time-of-use schedule of a Powerwall."""
+def new_schedule() -> dict[str, Any]:
+    """An empty schedule, as the steps build it up."""
+    return {CONF_NAME: "", CONF_RETAILER: "", CONF_SUPPLY: 0.0, CONF_SEASONS: []}
 
-    def __init__(self) -> None:
-        """Start with an empty schedule."""
-        self._data: dict[str, Any] = {CONF_NAME: "", CONF_RETAILER: "", CONF_SUPPLY: 0.0, CONF_SEASONS: []}
+
+class ScheduleSteps[ContextT: FlowContext, ResultT: FlowResult[Any, Any], HandlerT](
+    FlowHandler[ContextT, ResultT, HandlerT]
+):
+    """The steps that build one schedule: its details, then the menu of seasons, periods and the shortcut.
+
+    Shared by the schedule subentry flow and the config flow's first schedule of an entry without Amber. A
+    flow using them sets `_schedule` (see `new_schedule`), shows `_details` as its first schedule step, and
+    says what Finish does with the schedule in `_async_schedule_finished`.
+    """
+
+    _schedule: dict[str, Any]
+
+    def _schedule_name_taken(self, name: str) -> bool:
+        """Whether another schedule of this Powerwall already has this name (none, unless told otherwise)."""
+        return False
+
+    async def _async_schedule_finished(self) -> ResultT:
+        """Save the finished schedule (`_schedule`, without a problem)."""
+        raise NotImplementedError
 
     # The schedule's own details.
 
@@ -274,22 +298,12 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
             }
         )
 
-    def _name_taken(self, name: str) -> bool:
-        """Whether another schedule of this Powerwall already has this name."""
-        editing = self.context.get("subentry_id")
-        return any(
-            subentry.subentry_type == SUBENTRY_TYPE
-            and subentry.subentry_id != editing
-            and str(subentry.data.get(CONF_NAME, subentry.title)).strip().casefold() == name.casefold()
-            for subentry in self._get_entry().subentries.values()
-        )
-
-    async def _details(self, step_id: str, user_input: dict[str, Any] | None) -> SubentryFlowResult:
+    async def _details(self, step_id: str, user_input: dict[str, Any] | None) -> ResultT:
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
         if user_input is not None:
             candidate = {
-                **self._data,
+                **self._schedule,
                 CONF_NAME: str(user_input.get(CONF_NAME, "")).strip(),
                 CONF_RETAILER: str(user_input.get(CONF_RETAILER, "")).strip(),
                 CONF_SUPPLY: user_input.get(CONF_SUPPLY),
@@ -300,12 +314,12 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
                 if item.key == "schedule_name_missing" or item.placeholders.get("where") == "The schedule's"
             ]
             errors, placeholders = _errors(problems, _field_of)
-            if not errors and self._name_taken(candidate[CONF_NAME]):
+            if not errors and self._schedule_name_taken(candidate[CONF_NAME]):
                 errors, placeholders = {CONF_NAME: "name_taken"}, {"name": candidate[CONF_NAME]}
             if not errors:
-                self._data = candidate
+                self._schedule = candidate
                 return await self.async_step_schedule()
-        values = user_input if user_input is not None else self._data
+        values = user_input if user_input is not None else self._schedule
         return self.async_show_form(
             step_id=step_id,
             data_schema=self.add_suggested_values_to_schema(self._details_schema(), values),
@@ -313,21 +327,11 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
             description_placeholders=placeholders,
         )
 
-    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
-        """Name the schedule, its retailer and its daily supply charge."""
-        return await self._details("user", user_input)
-
-    async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
-        """Change a saved schedule: its details first, then its seasons and periods from the menu."""
-        if user_input is None:
-            self._data = copy.deepcopy(dict(self._get_reconfigure_subentry().data))
-        return await self._details("reconfigure", user_input)
-
     # The menu, with what the schedule covers so far.
 
     async def _problem_lines(self) -> str:
         """Every problem of the schedule so far, translated, one a line."""
-        problems = parse_schedule(self._data).problems
+        problems = parse_schedule(self._schedule).problems
         if not problems:
             return NOTHING
         translations = await async_get_translations(
@@ -343,52 +347,43 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
             lines.append(f"- {text}")
         return "\n".join(lines)
 
-    async def async_step_schedule(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+    async def async_step_schedule(self, user_input: dict[str, Any] | None = None) -> ResultT:
         """Add a season or a period, use the shortcut, start over, or finish once the schedule is whole."""
-        seasons = self._data[CONF_SEASONS]
+        seasons = self._schedule[CONF_SEASONS]
         options = [MENU_ADD_PERIOD] if seasons else []
         options += [MENU_ADD_SEASON, MENU_SIMPLE]
         if seasons:
             options.append(MENU_START_OVER)
-        if not parse_schedule(self._data).problems:
+        if not parse_schedule(self._schedule).problems:
             options.append(MENU_FINISH)
         return self.async_show_menu(
             step_id="schedule",
             menu_options=options,
             description_placeholders={
-                "name": self._data[CONF_NAME],
-                "schedule": schedule_preview(self._data),
+                "name": self._schedule[CONF_NAME],
+                "schedule": schedule_preview(self._schedule),
                 "problems": await self._problem_lines(),
                 "current_season": seasons[-1][CONF_NAME] if seasons else NOTHING,
             },
         )
 
-    async def async_step_start_over(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+    async def async_step_start_over(self, user_input: dict[str, Any] | None = None) -> ResultT:
         """Drop every season and period, keeping the name, retailer and supply charge."""
-        self._data[CONF_SEASONS] = []
+        self._schedule[CONF_SEASONS] = []
         return await self.async_step_schedule()
 
-    async def async_step_finish(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+    async def async_step_finish(self, user_input: dict[str, Any] | None = None) -> ResultT:
         """Save the schedule, once it has no problem left."""
-        if parse_schedule(self._data).problems:
+        if parse_schedule(self._schedule).problems:
             return await self.async_step_schedule()
-        title = self._data[CONF_NAME]
-        if self.source == SOURCE_RECONFIGURE:
-            return self.async_update_and_abort(
-                self._get_entry(),
-                self._get_reconfigure_subentry(),
-                title=title,
-                data=self._data,
-                reason="schedule_saved",
-            )
-        return self.async_create_entry(title=title, data=self._data)
+        return await self._async_schedule_finished()
 
     # Seasons.
 
     def _season_defaults(self) -> dict[str, Any]:
         """All year for the first season; after that, from the day after the last season to the day before
         the first, the rest of the year."""
-        seasons = self._data[CONF_SEASONS]
+        seasons = self._schedule[CONF_SEASONS]
         if not seasons:
             return {
                 CONF_NAME: ALL_YEAR,
@@ -406,7 +401,7 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
             CONF_TO_DAY: to_day,
         }
 
-    async def async_step_add_season(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+    async def async_step_add_season(self, user_input: dict[str, Any] | None = None) -> ResultT:
         """A season: a name and the dates it runs (both included; it may wrap over the new year)."""
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
@@ -419,10 +414,10 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
                 },
                 CONF_PERIODS: [],
             }
-            candidate = {**self._data, CONF_SEASONS: [*self._data[CONF_SEASONS], season]}
-            errors, placeholders = _errors(_new_problems(self._data, candidate), _field_of)
+            candidate = {**self._schedule, CONF_SEASONS: [*self._schedule[CONF_SEASONS], season]}
+            errors, placeholders = _errors(_new_problems(self._schedule, candidate), _field_of)
             if not errors:
-                self._data = candidate
+                self._schedule = candidate
                 return await self.async_step_schedule()
         schema = probatio.Schema(
             {
@@ -442,9 +437,9 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
 
     # Periods.
 
-    async def async_step_add_period(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+    async def async_step_add_period(self, user_input: dict[str, Any] | None = None) -> ResultT:
         """A period of the last season: its name, days, times and rates."""
-        seasons = self._data[CONF_SEASONS]
+        seasons = self._schedule[CONF_SEASONS]
         if not seasons:
             return await self.async_step_add_season()
         season_name = seasons[-1][CONF_NAME]
@@ -453,16 +448,16 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
         if user_input is not None:
             period = self._period_from(user_input)
             season = {**seasons[-1], CONF_PERIODS: [*seasons[-1][CONF_PERIODS], period]}
-            candidate = {**self._data, CONF_SEASONS: [*seasons[:-1], season]}
+            candidate = {**self._schedule, CONF_SEASONS: [*seasons[:-1], season]}
             if period[CONF_DAYS] == []:
                 # The parser reads no day as days it cannot read; to the owner, it is a period on no day.
                 label = period[CONF_NAME] or f"period {len(season[CONF_PERIODS])}"
                 problems = [problem("days_empty", period=label, season=season_name)]
             else:
-                problems = _new_problems(self._data, candidate)
+                problems = _new_problems(self._schedule, candidate)
             errors, placeholders = _errors(problems, _field_of)
             if not errors:
-                self._data = candidate
+                self._schedule = candidate
                 return await self.async_step_schedule()
         schema = probatio.Schema(
             {
@@ -503,7 +498,7 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
 
     # The simple time-of-use shortcut.
 
-    async def async_step_simple(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+    async def async_step_simple(self, user_input: dict[str, Any] | None = None) -> ResultT:
         """Peak and up to two shoulder windows on weekdays, off-peak the rest, one weekend rate set: the
         whole year, replacing any seasons so far."""
         errors: dict[str, str] = {}
@@ -512,7 +507,7 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
             problems, candidate = self._simple_schedule(user_input)
             errors, placeholders = _errors(problems, _simple_field_of)
             if not errors and candidate is not None:
-                self._data = candidate
+                self._schedule = candidate
                 return await self.async_step_schedule()
         fields: dict[probatio.Marker, Any] = {
             probatio.Required("peak_from"): _TIME,
@@ -565,9 +560,9 @@ class ScheduleSubentryFlow(ConfigSubentryFlow):
         if problems:
             return problems, None
         schedule = simple_time_of_use(
-            name=self._data[CONF_NAME],
-            retailer=self._data[CONF_RETAILER],
-            daily_supply_charge=self._data[CONF_SUPPLY],
+            name=self._schedule[CONF_NAME],
+            retailer=self._schedule[CONF_RETAILER],
+            daily_supply_charge=self._schedule[CONF_SUPPLY],
             peak=RateSet(buy=user_input["peak_buy"], sell=user_input["peak_sell"]),
             peak_windows=[
                 TimeWindow(start=_clock(user_input["peak_from"]), end=_clock(user_input["peak_to"]))
@@ -585,3 +580,46 @@ def _clock(text: str) -> time:
     """A half-hour of the time selector ("HH:MM") as a time."""
     hour, minute = divmod(HALF_HOURS.index(text) * 30, 60) if text in HALF_HOURS else (0, 0)
     return time(hour, minute)
+
+
+class ScheduleSubentryFlow(
+    ScheduleSteps[SubentryFlowContext, SubentryFlowResult, tuple[str, str]], ConfigSubentryFlow
+):
+    """Add or change one custom time-of-use schedule of a Powerwall."""
+
+    def __init__(self) -> None:
+        """Start with an empty schedule."""
+        self._schedule = new_schedule()
+
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Name the schedule, its retailer and its daily supply charge."""
+        return await self._details("user", user_input)
+
+    async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> SubentryFlowResult:
+        """Change a saved schedule: its details first, then its seasons and periods from the menu."""
+        if user_input is None:
+            self._schedule = copy.deepcopy(dict(self._get_reconfigure_subentry().data))
+        return await self._details("reconfigure", user_input)
+
+    def _schedule_name_taken(self, name: str) -> bool:
+        """Whether another schedule of this Powerwall already has this name."""
+        editing = self.context.get("subentry_id")
+        return any(
+            subentry.subentry_type == SUBENTRY_TYPE
+            and subentry.subentry_id != editing
+            and str(subentry.data.get(CONF_NAME, subentry.title)).strip().casefold() == name.casefold()
+            for subentry in self._get_entry().subentries.values()
+        )
+
+    async def _async_schedule_finished(self) -> SubentryFlowResult:
+        """Save the schedule as a subentry, or update the one being reconfigured."""
+        title = self._schedule[CONF_NAME]
+        if self.source == SOURCE_RECONFIGURE:
+            return self.async_update_and_abort(
+                self._get_entry(),
+                self._get_reconfigure_subentry(),
+                title=title,
+                data=self._schedule,
+                reason="schedule_saved",
+            )
+        return self.async_create_entry(title=title, data=self._schedule)

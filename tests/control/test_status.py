@@ -159,7 +159,13 @@ def test_each_status_of_an_entry_without_amber(change: dict[str, object], expect
     tbc=st.booleans(),
 )
 def test_without_amber_synced_only_when_the_powerwall_holds_the_choice(
-    chosen: bool, override: bool, teslemetry: bool, write: WriteOutcome | None, limited: bool, holds: bool, tbc: bool
+    chosen: bool,
+    override: bool,
+    teslemetry: bool,
+    write: WriteOutcome | None,
+    limited: bool,
+    holds: bool,
+    tbc: bool,
 ) -> None:
     """Amber's absence is never a reason; `synced` needs the chosen tariff held in time-based control."""
     facts = replace(

@@ -17,7 +17,13 @@ from custom_components.tesla_amber_sync.tariff.schedule_parse import parse_sched
 from .schedules import example_data, expected_rates, schedules
 
 SYDNEY = ZoneInfo("Australia/Sydney")
-ZONES = ("Australia/Sydney", "Australia/Brisbane", "Australia/Adelaide", "Australia/Perth", "Australia/Lord_Howe")
+ZONES = (
+    "Australia/Sydney",
+    "Australia/Brisbane",
+    "Australia/Adelaide",
+    "Australia/Perth",
+    "Australia/Lord_Howe",
+)
 
 
 def _example() -> dict[str, object]:
@@ -63,7 +69,9 @@ def test_the_repeated_hour_of_a_clock_change_is_told_apart() -> None:
     zone_name=st.sampled_from(ZONES),
     minutes=st.integers(min_value=0, max_value=366 * 24 * 60 - 1),
 )
-def test_every_moment_gets_the_schedules_own_rate(schedule: CustomSchedule, zone_name: str, minutes: int) -> None:
+def test_every_moment_gets_the_schedules_own_rate(
+    schedule: CustomSchedule, zone_name: str, minutes: int
+) -> None:
     """Any instant of a year, in any zone: the rates of the period the schedule puts that wall clock in."""
     zone = ZoneInfo(zone_name)
     local = (datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=minutes)).astimezone(zone)
