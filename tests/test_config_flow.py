@@ -43,9 +43,14 @@ async def _choose(hass: HomeAssistant, result: Any, route: str = "teslemetry") -
 
 
 async def _start(hass: HomeAssistant) -> dict[str, Any]:
+    """Open the flow and choose Amber Electric in its first menu."""
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
-    assert result["type"] is FlowResultType.FORM
+    assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "user"
+    assert result["menu_options"] == ["amber", "own_schedule"]
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "amber"})
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "amber"
     return dict(result)
 
 

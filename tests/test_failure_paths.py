@@ -187,11 +187,13 @@ async def test_malformed_upstream_keeps_last_good_state(
 ) -> None:
     """An Amber reply that is not a list: prices unavailable with a translated reason, nothing pushed."""
     cloud.amber_sites = {"not": "a list"}  # type: ignore[assignment]
-    runtime = init_integration.runtime_data
-    runtime.prices.site = None  # make the next refresh read the sites again
+    amber = init_integration.runtime_data.amber
+    assert amber is not None
+    prices = amber.prices
+    prices.site = None  # make the next refresh read the sites again
     await _refresh(hass, freezer)
-    assert runtime.prices.last_exception is not None
-    assert runtime.prices.last_exception.translation_key == "invalid_response"  # type: ignore[attr-defined]
+    assert prices.last_exception is not None
+    assert prices.last_exception.translation_key == "invalid_response"  # type: ignore[attr-defined]
     assert len(cloud.tariff_pushes()) == 1
 
 

@@ -87,6 +87,7 @@ async def test_fleet_flow_signs_in_and_finds_the_regional_host(hass: HomeAssista
     """Amber, then "Tesla Fleet API": Tesla's sign-in page with the energy scopes, the code exchanged for
     tokens, the region asked, and the Powerwall read through the regional host with the access token."""
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "amber"})
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_AMBER_API_TOKEN: AMBER_TOKEN}
     )
@@ -123,6 +124,7 @@ async def test_fleet_flow_signs_in_and_finds_the_regional_host(hass: HomeAssista
 async def test_fleet_flow_aborts_when_tesla_refuses(hass: HomeAssistant, cloud: FakeCloud) -> None:
     cloud.fail("/users/region", 401)
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "amber"})
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_AMBER_API_TOKEN: AMBER_TOKEN}
     )
@@ -295,6 +297,7 @@ async def test_the_api_addresses_point_sign_in_and_region_at_a_simulator(
     same host is accepted and stored."""
     local = "http://127.0.0.1:8099"
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "amber"})
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {

@@ -141,12 +141,14 @@ async def test_rate_limit_while_running_waits_for_retry_after(
     hass: HomeAssistant, init_integration: MockConfigEntry, cloud: FakeCloud, freezer: FrozenDateTimeFactory
 ) -> None:
     """A 429 from Amber postpones the next poll by its RateLimit-Reset, not the usual 5 minutes."""
-    runtime = init_integration.runtime_data
+    amber = init_integration.runtime_data.amber
+    assert amber is not None
+    prices = amber.prices
     cloud.fail("/prices/current", 429, {"RateLimit-Reset": "900"})
     freezer.tick(timedelta(minutes=5))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
-    assert not runtime.prices.last_update_success
+    assert not prices.last_update_success
     asked = len(cloud.requests_to("/prices/current"))
     for _ in range(2):
         freezer.tick(timedelta(minutes=5))
@@ -157,7 +159,7 @@ async def test_rate_limit_while_running_waits_for_retry_after(
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
     assert len(cloud.requests_to("/prices/current")) == asked + 1
-    assert runtime.prices.last_update_success
+    assert prices.last_update_success
 
 
 @pytest.mark.parametrize(("status", "reauth"), [(401, True), (503, False)])

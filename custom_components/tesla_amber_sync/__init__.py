@@ -1,4 +1,4 @@
-"""Tesla Sync: Amber Electric prices to a Tesla Powerwall tariff."""
+"""Tesla Sync: Amber Electric prices, or the owner's own time-of-use schedule, to a Tesla Powerwall tariff."""
 
 from __future__ import annotations
 
@@ -23,16 +23,17 @@ from .const import (
     LOGGER,
 )
 from .control.option_rules import option_problems
-from .control.regions import region_for_nmi
-from .controller import PowerwallController
+from .controller import SCHEDULE_SUBENTRY, PowerwallController
 from .coordinator import (
     AemoPriceCoordinator,
     AmberPricesCoordinator,
+    AmberRuntime,
     EnergyHistoryCoordinator,
     LiveStatusCoordinator,
     SiteInfoCoordinator,
     TeslaSyncConfigEntry,
     TeslaSyncRuntimeData,
+    default_region,
 )
 from .entity import amber_device_info, powerwall_device_info
 from .frontend_assets import async_register_frontend
@@ -40,7 +41,7 @@ from .options import OPT_AEMO_REGION, entry_options
 from .removal import async_give_back
 from .routing import async_energy_client
 from .services import async_setup_services
-from .store import TeslaSyncStore
+from .store import PersistedState, TeslaSyncStore
 from .writer import PowerwallWriter
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -62,20 +63,14 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -> bool:
-    """Set up one Powerwall with its Amber site."""
+    """Set up one Powerwall, with the Amber site that prices it or with the owner's own schedules."""
     _repair_stored_options(hass, entry)
     session = async_get_clientsession(hass)
-    amber_client = AmberClient(
-        session,
-        entry.data[CONF_AMBER_API_TOKEN],
-        base_url=entry.data.get(CONF_AMBER_BASE_URL, AMBER_BASE_URL),
-    )
+    amber = _amber_runtime(hass, entry)
     # Teslemetry or Tesla's Fleet API, with the other as fallback when the entry has both.
     teslemetry_client = await async_energy_client(hass, entry)
     energy_site_id = int(entry.data[CONF_ENERGY_SITE_ID])
-    amber_site_id = str(entry.data[CONF_AMBER_SITE_ID])
 
-    prices = AmberPricesCoordinator(hass, entry, amber_client, amber_site_id)
     live_status = LiveStatusCoordinator(hass, entry, teslemetry_client, energy_site_id)
     site_info = SiteInfoCoordinator(hass, entry, teslemetry_client, energy_site_id)
     energy = EnergyHistoryCoordinator(hass, entry, teslemetry_client, energy_site_id, site_info)
@@ -87,31 +82,34 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) ->
     # when it is down or rejects its token the Powerwall's own entities still work, Amber's are unavailable,
     # and a rejected token starts Amber's re-authentication.
     _, _, _, stored = await asyncio.gather(
-        prices.async_refresh(),
+        _async_first_amber_refresh(amber),
         live_status.async_config_entry_first_refresh(),
         site_info.async_config_entry_first_refresh(),
-        store.async_load_state(),
+        store.async_load_state(initial=_initial_state(entry, has_amber=amber is not None)),
     )
-    if isinstance(prices.last_exception, ConfigEntryAuthFailed):
+    if amber is not None and isinstance(amber.prices.last_exception, ConfigEntryAuthFailed):
         entry.async_start_reauth(hass)
     # Energy history and AEMO prices are extras the sync does not depend on: a failure leaves their
     # entities unavailable instead of failing the whole entry. Energy needs the site's time zone, and
-    # the AEMO region defaults to the one the Amber site's NMI names.
-    nmi = prices.data.site.nmi if prices.data is not None else None
-    region = entry_options(entry, default_region=region_for_nmi(nmi)).aemo_region
+    # the AEMO region defaults to the one the Amber site's NMI (or the Powerwall's time zone) names.
+    prices = None if amber is None else amber.prices
+    region = entry_options(entry, default_region=default_region(prices, site_info.time_zone)).aemo_region
     aemo = AemoPriceCoordinator(hass, entry, aemo_client, region)
     await asyncio.gather(energy.async_refresh(), aemo.async_refresh())
 
     writer = PowerwallWriter(client=teslemetry_client, site_info=site_info, store=store, state=stored)
     controller = PowerwallController(
-        hass, entry, writer=writer, prices=prices, aemo=aemo, live_status=live_status
+        hass,
+        entry,
+        writer=writer,
+        prices=prices,
+        aemo=aemo,
+        live_status=live_status,
     )
     entry.runtime_data = TeslaSyncRuntimeData(
-        amber_client=amber_client,
+        amber=amber,
         teslemetry_client=teslemetry_client,
         energy_site_id=energy_site_id,
-        amber_site_id=amber_site_id,
-        prices=prices,
         live_status=live_status,
         site_info=site_info,
         energy=energy,
@@ -122,6 +120,39 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) ->
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     controller.async_start()
     return True
+
+
+def _amber_runtime(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -> AmberRuntime | None:
+    """Amber's client and prices coordinator; None for an entry without Amber (another retailer)."""
+    if CONF_AMBER_API_TOKEN not in entry.data:
+        return None
+    client = AmberClient(
+        async_get_clientsession(hass),
+        entry.data[CONF_AMBER_API_TOKEN],
+        base_url=entry.data.get(CONF_AMBER_BASE_URL, AMBER_BASE_URL),
+    )
+    site_id = str(entry.data[CONF_AMBER_SITE_ID])
+    return AmberRuntime(
+        client=client, site_id=site_id, prices=AmberPricesCoordinator(hass, entry, client, site_id)
+    )
+
+
+async def _async_first_amber_refresh(amber: AmberRuntime | None) -> None:
+    """Amber's first prices (an entry without Amber has none to read)."""
+    if amber is not None:
+        await amber.prices.async_refresh()
+
+
+def _initial_state(entry: TeslaSyncConfigEntry, *, has_amber: bool) -> PersistedState:
+    """What a new entry starts with: Amber's rolling tariff, or without Amber its first schedule (the one
+    the config flow asked for) as the tariff the Powerwall should hold."""
+    if has_amber:
+        return PersistedState()
+    first = next(
+        (sub.subentry_id for sub in entry.subentries.values() if sub.subentry_type == SCHEDULE_SUBENTRY),
+        None,
+    )
+    return PersistedState(auto_sync=False, chosen_schedule=first)
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -> bool:
@@ -176,13 +207,16 @@ def _repair_stored_options(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -> 
 
 
 def _register_devices(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -> None:
-    """Create both devices up front so they exist before any entity refers to them, and drop the device of
-    an Amber site the entry no longer uses (the owner chose another one when reconfiguring)."""
+    """Create the devices up front (the Powerwall, and Amber's site when the entry has Amber) so they exist
+    before any entity refers to them, and drop the device of an Amber site the entry no longer uses (the
+    owner chose another one when reconfiguring)."""
     device_registry = dr.async_get(hass)
     runtime = entry.runtime_data
+    infos = [powerwall_device_info(runtime)]
+    if runtime.amber is not None:
+        infos.append(amber_device_info(runtime.amber))
     current = {
-        device_registry.async_get_or_create(config_entry_id=entry.entry_id, **info).id
-        for info in (powerwall_device_info(runtime), amber_device_info(runtime))
+        device_registry.async_get_or_create(config_entry_id=entry.entry_id, **info).id for info in infos
     }
     for device in dr.async_entries_for_config_entry(device_registry, entry.entry_id):
         if device.id not in current:

@@ -1,5 +1,6 @@
-"""Config flow: Amber token -> Amber site -> route to the Powerwall (a Teslemetry token, or signing in to
-Tesla's Fleet API with the owner's own developer application) -> Powerwall site; reauthentication and
+"""Config flow: Amber Electric (Amber token -> Amber site) or another retailer, then the route to the
+Powerwall (a Teslemetry token, or signing in to Tesla's Fleet API with the owner's own developer
+application) -> Powerwall site, and for another retailer the first time-of-use schedule; reauthentication and
 reconfiguration; and the options flow."""
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from typing import Any
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     ConfigEntry,
+    ConfigFlowContext,
     ConfigFlowResult,
+    ConfigSubentryData,
     ConfigSubentryFlow,
     OptionsFlowWithReload,
 )
@@ -70,7 +73,7 @@ from .control.option_rules import (
     MAX_HOLD_MINUTES,
     option_problems,
 )
-from .control.regions import NEM_REGIONS, region_for_nmi
+from .control.regions import REGION_CHOICES
 from .options import (
     OPT_AEMO_REGION,
     OPT_CURTAILMENT_THRESHOLD,
@@ -82,7 +85,13 @@ from .options import (
     TeslaSyncOptions,
     entry_options,
 )
-from .schedule_flow import SUBENTRY_TYPE as SCHEDULE_SUBENTRY_TYPE, ScheduleSubentryFlow
+from .schedule_flow import (
+    CONF_NAME as SCHEDULE_NAME,
+    SUBENTRY_TYPE as SCHEDULE_SUBENTRY_TYPE,
+    ScheduleSteps,
+    ScheduleSubentryFlow,
+    new_schedule,
+)
 
 _TOKEN_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _URL_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
@@ -144,7 +153,7 @@ class TeslaSyncOptionsFlow(OptionsFlowWithReload):
             {
                 probatio.Required(OPT_AEMO_REGION): SelectSelector(
                     SelectSelectorConfig(
-                        options=[region.lower() for region in NEM_REGIONS],
+                        options=[region.lower() for region in REGION_CHOICES],
                         mode=SelectSelectorMode.DROPDOWN,
                         translation_key="region",
                     )
@@ -168,14 +177,17 @@ class TeslaSyncOptionsFlow(OptionsFlowWithReload):
 
 
 def _default_region(entry: ConfigEntry[Any]) -> str | None:
-    """The region the Amber site's NMI names, when the entry is loaded."""
+    """The region the entry's site is in (its Amber NMI, or the Powerwall's time zone), when it is loaded."""
     runtime = getattr(entry, "runtime_data", None)
-    data = runtime.prices.data if runtime is not None else None
-    return region_for_nmi(data.site.nmi) if data is not None else None
+    return None if runtime is None else str(runtime.default_region)
 
 
-class TeslaSyncConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, domain=DOMAIN):
-    """Set up one Powerwall with the Amber site that prices it."""
+class TeslaSyncConfigFlow(
+    config_entry_oauth2_flow.AbstractOAuth2FlowHandler,
+    ScheduleSteps[ConfigFlowContext, ConfigFlowResult, str],
+    domain=DOMAIN,
+):
+    """Set up one Powerwall with the Amber site that prices it, or with the owner's own schedule."""
 
     DOMAIN = DOMAIN
     VERSION = 1
@@ -202,6 +214,9 @@ class TeslaSyncConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, do
         self._data: dict[str, Any] = {}
         self._amber_sites: tuple[AmberSite, ...] = ()
         self._energy_sites: tuple[EnergySiteProduct, ...] = ()
+        # Another retailer: the Powerwall's name, and the first schedule as the steps build it.
+        self._title = ""
+        self._schedule = new_schedule()
 
     @property
     def logger(self) -> logging.Logger:
@@ -278,14 +293,18 @@ class TeslaSyncConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, do
             else:
                 data.pop(key, None)
 
-    def _addresses_section(self, current: Mapping[str, Any]) -> dict[probatio.Marker, Any]:
-        """The collapsed section of API addresses, filled in with `current` ones or the defaults."""
+    def _addresses_section(
+        self, current: Mapping[str, Any], *, amber: bool = True
+    ) -> dict[probatio.Marker, Any]:
+        """The collapsed section of API addresses, filled in with `current` ones or the defaults (Amber's
+        only for an entry with Amber)."""
         # Only someone pointing the entry at a simulator or a proxy opens it (Home Assistant retired the
         # "advanced mode" flag for flows in favour of sections).
         addresses = probatio.Schema(
             {
                 probatio.Optional(key, default=current.get(key, default)): _URL_SELECTOR
                 for key, default in ADVANCED_URLS.items()
+                if amber or key != CONF_AMBER_BASE_URL
             }
         )
         return {probatio.Optional(SECTION_API_ADDRESSES): section(addresses, {"collapsed": True})}
@@ -310,6 +329,10 @@ class TeslaSyncConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, do
         ).id
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Choose who prices the Powerwall: Amber Electric, or another retailer's time-of-use schedule."""
+        return self.async_show_menu(step_id="user", menu_options=["amber", "own_schedule"])
+
+    async def async_step_amber(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the Amber token."""
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -327,7 +350,7 @@ class TeslaSyncConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, do
         schema = probatio.Schema(
             {probatio.Required(CONF_AMBER_API_TOKEN): _TOKEN_SELECTOR, **self._addresses_section(self._data)}
         )
-        return self.async_show_form(step_id="user", data_schema=schema, errors=errors)
+        return self.async_show_form(step_id="amber", data_schema=schema, errors=errors)
 
     async def async_step_amber_site(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Choose the Amber site, showing each NMI and status."""
@@ -412,6 +435,9 @@ class TeslaSyncConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, do
             self._abort_if_unique_id_configured()
             site = next(site for site in self._energy_sites if site.energy_site_id == energy_site_id)
             self._data[CONF_ENERGY_SITE_ID] = energy_site_id
+            if CONF_AMBER_API_TOKEN not in self._data:
+                self._title = site.site_name or "Powerwall"
+                return await self.async_step_schedule_details()
             return self.async_create_entry(title=site.site_name or "Powerwall", data=self._data)
         options = [
             SelectOptionDict(value=str(site.energy_site_id), label=site.site_name or str(site.energy_site_id))
@@ -431,6 +457,8 @@ class TeslaSyncConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, do
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
         """Find which token was rejected, then ask for that one only, naming its service."""
         self._data = dict(entry_data)
+        if CONF_AMBER_API_TOKEN not in entry_data:
+            return await self._async_reauth_without_amber(entry_data)
         failing: list[str] = []
         site_id = int(entry_data[CONF_ENERGY_SITE_ID])
         if entry_data.get(CONF_POWERWALL_ROUTE) == RouteKind.FLEET:
@@ -515,6 +543,8 @@ class TeslaSyncConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, do
         """Rotate a token early or change the API addresses; the Amber site comes next. The Powerwall is
         the entry's identity and stays."""
         entry = self._get_reconfigure_entry()
+        if CONF_AMBER_API_TOKEN not in entry.data:
+            return await self.async_step_reconfigure_powerwall(user_input)
         errors: dict[str, str] = {}
         if user_input is not None:
             data = dict(entry.data)
@@ -566,4 +596,77 @@ class TeslaSyncConfigFlow(config_entry_oauth2_flow.AbstractOAuth2FlowHandler, do
         return self.async_show_form(
             step_id="reconfigure_amber_site",
             data_schema=self._amber_site_schema(preselected or self._first_active_site()),
+        )
+
+    # Another retailer: no Amber, the owner's own time-of-use schedule.
+
+    async def async_step_own_schedule(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Another retailer: the route to the Powerwall comes next, then the first schedule. Only the API
+        addresses (collapsed) are asked here."""
+        if user_input is not None:
+            self._read_addresses(user_input, self._data)
+            return await self.async_step_powerwall_route()
+        return self.async_show_form(
+            step_id="own_schedule",
+            data_schema=probatio.Schema(self._addresses_section(self._data, amber=False)),
+        )
+
+    async def async_step_schedule_details(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """The first schedule's name, retailer and daily supply charge; its seasons and periods follow."""
+        return await self._details("schedule_details", user_input)
+
+    async def _async_schedule_finished(self) -> ConfigFlowResult:
+        """Create the entry with its first schedule (a subentry), which setup makes the chosen tariff."""
+        return self.async_create_entry(
+            title=self._title,
+            data=self._data,
+            subentries=[
+                ConfigSubentryData(
+                    data=self._schedule,
+                    subentry_type=SCHEDULE_SUBENTRY_TYPE,
+                    title=self._schedule[SCHEDULE_NAME],
+                    unique_id=None,
+                )
+            ],
+        )
+
+    async def _async_reauth_without_amber(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """Without Amber, only the route to the Powerwall has a sign-in or a token to renew."""
+        if entry_data.get(CONF_POWERWALL_ROUTE) == RouteKind.FLEET:
+            return await self.async_step_reauth_fleet()
+        return await self.async_step_reauth_teslemetry()
+
+    async def async_step_reconfigure_powerwall(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """An entry without Amber: rotate the Teslemetry token or change the API addresses (no Amber token
+        or site to ask for), then reload."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = dict(entry.data)
+            if SECTION_API_ADDRESSES in user_input:
+                self._read_addresses(user_input, data)
+            if user_input.get(CONF_TESLEMETRY_API_TOKEN):
+                data[CONF_TESLEMETRY_API_TOKEN] = user_input[CONF_TESLEMETRY_API_TOKEN]
+            self._data = data
+            try:
+                # A Fleet API entry may have no Teslemetry token; one given here becomes its fallback.
+                if CONF_TESLEMETRY_API_TOKEN in data:
+                    await self._check_energy_site(data[CONF_TESLEMETRY_API_TOKEN], entry.unique_id)
+            except _FlowError as err:
+                errors["base"] = err.error
+            else:
+                return self.async_update_reload_and_abort(entry, data=data)
+        schema = probatio.Schema(
+            {
+                probatio.Optional(CONF_TESLEMETRY_API_TOKEN): _TOKEN_SELECTOR,
+                **self._addresses_section(entry.data, amber=False),
+            }
+        )
+        return self.async_show_form(
+            step_id="reconfigure_powerwall",
+            data_schema=schema,
+            description_placeholders={"title": entry.title},
+            errors=errors,
         )

@@ -31,10 +31,10 @@ from .control.claims import Claim, ClaimSource, Plan, Setting, plan
 from .control.commands import Command, CommandKind
 from .control.curtailment import CurtailmentAction, CurtailmentSettings, CurtailmentState
 from .control.push_policy import REASSERT_AFTER, PushHistory, PushTrigger, PushVerdict, decide_push
-from .control.regions import region_for_nmi
 from .control.restore import RestoreBudget
 from .control.spike import SpikeAction, SpikeSettings, SpikeState, SpikeStep
 from .control.status import BuildOutcome, SyncFacts, SyncStatus, WriteOutcome, derive_status
+from .coordinator import default_region
 from .options import TeslaSyncOptions, entry_options
 from .repairs import describe_settings
 from .store import PersistedState, PushRecord, is_own_tariff
@@ -52,6 +52,7 @@ from .tariff.fingerprint import tariff_fingerprint
 from .tariff.materiality import materially_different
 from .tariff.model import slot_index
 from .tariff.prices import CENTS_PER_DOLLAR, owner_price
+from .tariff.rates_now import rates_at
 from .tariff.schedule import CustomSchedule
 from .tariff.schedule_encode import encode_schedule
 from .tariff.schedule_parse import parse_schedule
@@ -112,11 +113,15 @@ class PowerwallController:
         entry: TeslaSyncConfigEntry,
         *,
         writer: PowerwallWriter,
-        prices: AmberPricesCoordinator,
+        prices: AmberPricesCoordinator | None,
         aemo: AemoPriceCoordinator,
         live_status: LiveStatusCoordinator,
     ) -> None:
-        """Wire the controller to the writer core and the coordinators whose data the features read."""
+        """Wire the controller to the writer core and the coordinators whose data the features read.
+
+        `prices` is None for an entry without Amber: the Powerwall then holds the schedule or profile the
+        owner chose, and curtailment reads its sell rate.
+        """
         self.hass = hass
         self._entry = entry
         self.writer = writer
@@ -127,6 +132,8 @@ class PowerwallController:
         self._retry_unsub: CALLBACK_TYPE | None = None
         self._last_automatic_attempt_at: datetime | None = None
         self._last_tariff_write: WriteOutcome | None = None
+        # How the last write of a chosen schedule or profile went (the status of an entry without Amber).
+        self._last_chosen_write: WriteOutcome | None = None
         self._build_key: tuple[int, datetime] | None = None
         self._last_aemo_seen: tuple[datetime, float, AemoPriceStatus] | None = None
         self.forecast_price = ForecastPrice.PREDICTED
@@ -139,6 +146,9 @@ class PowerwallController:
         self._blocked = False
         # A restore is tried afresh after a restart: the budget bounds retries within one run.
         self.state.restore = RestoreBudget()
+        if prices is None:
+            # Without Amber there is no rolling tariff to sync.
+            self.state.auto_sync = False
 
     # --- what entities read -------------------------------------------------------------------------
 
@@ -158,6 +168,11 @@ class PowerwallController:
         return self.state.auto_sync
 
     @property
+    def has_amber(self) -> bool:
+        """Whether the entry has Amber (an entry for another retailer holds the owner's own schedules)."""
+        return self._prices is not None
+
+    @property
     def last_sync(self) -> datetime | None:
         """When a pushed Amber tariff was last verified on the Powerwall."""
         record = self.state.last_push
@@ -166,8 +181,7 @@ class PowerwallController:
     @property
     def options(self) -> TeslaSyncOptions:
         """The owner's options, read afresh (switches change them without a reload)."""
-        data = self._prices.data
-        return entry_options(self._entry, default_region=region_for_nmi(data.site.nmi) if data else None)
+        return entry_options(self._entry, default_region=default_region(self._prices, self.time_zone))
 
     @property
     def spike_state(self) -> SpikeState:
@@ -251,14 +265,15 @@ class PowerwallController:
 
     def _facts(self, now: datetime) -> SyncFacts:
         prices = self._prices
-        data = prices.data
+        data = None if prices is None else prices.data
         build = self.last_build
         held = self.writer.site_info
         amber = self.state.amber_content
+        chosen = self._chosen_content()
         return SyncFacts(
             auto_sync=self.state.auto_sync,
             override_active=self.spike_state.active or self.command is not None,
-            amber_available=prices.last_update_success and data is not None,
+            amber_available=prices is not None and prices.last_update_success and data is not None,
             teslemetry_available=self.writer.readable,
             amber_age=None if data is None else max(now - data.fetched_at, timedelta(0)),
             interval=timedelta(minutes=data.site.interval_length if data else 30),
@@ -267,7 +282,7 @@ class PowerwallController:
             else BuildOutcome.COMPLETE
             if build.tariff is not None
             else BuildOutcome.INCOMPLETE,
-            last_write=self._last_tariff_write,
+            last_write=self._last_tariff_write if prices is not None else self._last_chosen_write,
             rate_limited=self.writer.rate_limited(now),
             powerwall_holds_amber=amber is not None
             and (
@@ -275,6 +290,10 @@ class PowerwallController:
                 or not self._amber_material(now)
             ),
             time_based_control=held.operation_mode is OperationMode.AUTONOMOUS,
+            has_amber=prices is not None,
+            tariff_chosen=chosen is not None,
+            powerwall_holds_chosen=chosen is not None
+            and self.writer.same(Setting.TARIFF, chosen, held.tariff_content_v2, now),
         )
 
     @callback
@@ -297,7 +316,8 @@ class PowerwallController:
     @callback
     def async_start(self) -> None:
         """Follow the upstreams and the clock; everything started here stops when the entry unloads."""
-        self._entry.async_on_unload(self._prices.async_add_listener(self._on_update))
+        if self._prices is not None:
+            self._entry.async_on_unload(self._prices.async_add_listener(self._on_update))
         self._entry.async_on_unload(self._aemo.async_add_listener(self._on_update))
         self._entry.async_on_unload(self.writer.add_read_listener(self._on_update))
         self._entry.async_on_unload(
@@ -336,13 +356,32 @@ class PowerwallController:
     # --- the owner's actions ------------------------------------------------------------------------
 
     async def async_sync(self, trigger: PushTrigger) -> None:
-        """Sync the Amber tariff now (the services): raises a translated error unless it is verified."""
+        """Sync the Amber tariff now (the services): raises a translated error unless it is verified. Without
+        Amber, the chosen schedule or profile is put back on the Powerwall if it does not hold it."""
+        if self._prices is None:
+            await self._async_reapply_chosen(trigger)
+            return
         if not self.state.auto_sync:
             raise HomeAssistantError(translation_domain=DOMAIN, translation_key="auto_sync_off")
         await self.async_reconcile(trigger, action=_Action(trigger=trigger))
 
+    async def _async_reapply_chosen(self, trigger: PushTrigger) -> None:
+        """Bring the Powerwall back to the schedule or profile the owner chose (verified), or say why not."""
+        if self._chosen_content() is None:
+            raise HomeAssistantError(translation_domain=DOMAIN, translation_key="no_tariff_chosen")
+        await self.async_reconcile(trigger, action=_Action(trigger=trigger))
+        if self.spike_state.active:
+            self._raise_if(_Action(), "spike_active")
+        content = self._chosen_content()
+        if self.command is None and not self.writer.same(
+            Setting.TARIFF, content, self.writer.site_info.tariff_content_v2, dt_util.utcnow()
+        ):
+            self._raise_if(_Action(), "not_applied")
+
     async def async_set_auto_sync(self, *, enabled: bool) -> None:
         """Turn automatic sync on (and sync at once) or off (the owner's tariff comes back)."""
+        if enabled and self._prices is None:
+            raise ServiceValidationError(translation_domain=DOMAIN, translation_key="no_amber")
         previous = self.state.auto_sync
         self.state.auto_sync = enabled
         if enabled:
@@ -457,6 +496,17 @@ class PowerwallController:
         profile = self.state.profiles.get(name)
         content = profile.get("tariff_content_v2") if isinstance(profile, dict) else None
         return content if isinstance(content, dict) else None
+
+    def _chosen_content(self) -> dict[str, Any] | None:
+        """The `tariff_content_v2` of the schedule or profile the owner chose; None when Amber's rolling
+        tariff or the owner's own tariff is the choice."""
+        if self.state.auto_sync:
+            return None
+        if self.state.chosen_schedule is not None:
+            return self._schedule_content(self.state.chosen_schedule)
+        if self.state.chosen_profile is not None:
+            return self._profile_content(self.state.chosen_profile)
+        return None
 
     def schedules(self) -> dict[str, tuple[str, CustomSchedule | None]]:
         """The entry's custom schedules (config subentries): id -> (title, the schedule, None if invalid)."""
@@ -730,7 +780,8 @@ class PowerwallController:
             await self.writer.async_save()
 
     async def _step_curtailment(self, now: datetime) -> None:
-        data = self._prices.data if self._prices.last_update_success else None
+        prices = self._prices
+        data = prices.data if prices is not None and prices.last_update_success else None
         feed_in = None if data is None else data.current(ChannelType.FEED_IN)
         state = self.curtailment_state
         options = self.options
@@ -759,10 +810,18 @@ class PowerwallController:
                     settings=settings,
                     enabled=options.solar_curtailment,
                 ).state
+        earning, interval_start = (
+            self._chosen_feed_in(now)
+            if prices is None
+            else (
+                None if feed_in is None else owner_price(feed_in) * CENTS_PER_DOLLAR,
+                None if feed_in is None else feed_in.start_time,
+            )
+        )
         step = curtailment_machine.step(
             state,
-            feed_in_earning_c_per_kwh=None if feed_in is None else owner_price(feed_in) * CENTS_PER_DOLLAR,
-            interval_start=None if feed_in is None else feed_in.start_time,
+            feed_in_earning_c_per_kwh=earning,
+            interval_start=interval_start,
             current_rule=self.writer.site_info.export_rule,
             now=now,
             settings=settings,
@@ -777,6 +836,13 @@ class PowerwallController:
                     pair for pair in self.state.yielded if pair[0] is not ClaimSource.CURTAILMENT
                 }
             await self.writer.async_save()
+
+    def _chosen_feed_in(self, now: datetime) -> tuple[float | None, datetime | None]:
+        """Without Amber, what the owner earns per exported kWh now (c/kWh) and the half-hour it is for: the
+        sell rate of the tariff they chose, else of their own tariff."""
+        content = self._chosen_content() or self.state.baseline.get(Setting.TARIFF)
+        rates = rates_at(content, now.astimezone(self.time_zone))
+        return (None, None) if rates is None else (rates.sell * CENTS_PER_DOLLAR, rates.starts_at)
 
     async def _step_command(self, now: datetime) -> None:
         """End a command whose time is up or whose target is reached; watch that a charge is followed."""
@@ -855,7 +921,7 @@ class PowerwallController:
 
     def _build_amber(self, now: datetime, trigger: PushTrigger) -> None:
         """Build the rolling tariff when the prices or the half-hour changed since the last build."""
-        data = self._prices.data
+        data = None if self._prices is None else self._prices.data
         if data is None or not self.state.auto_sync:
             return
         slot = now.astimezone(self.time_zone).replace(minute=now.minute // 30 * 30, second=0, microsecond=0)
@@ -884,6 +950,7 @@ class PowerwallController:
         candidates: list[object] = []
         if self.state.auto_sync:
             candidates.append(self.state.amber_content)
+        candidates.append(self._chosen_content())
         candidates.append(self.state.baseline.get(Setting.TARIFF))
         for content in candidates:
             decoded = self.writer.tariffs.day(content, day)
@@ -891,7 +958,7 @@ class PowerwallController:
                 return decoded
         # Nothing to lay the spike over: a flat day at the last known price (else the spike price alone),
         # so that no slot reads as free and the battery never charges from the grid for nothing.
-        data = self._prices.data
+        data = None if self._prices is None else self._prices.data
         general = None if data is None else data.current(ChannelType.GENERAL)
         spike = self.spike_state.spike
         buy = owner_price(general) if general is not None else (spike.peak_price / 1000 if spike else 0.0)
@@ -1072,7 +1139,11 @@ class PowerwallController:
         build = self.last_build
         if build is None or build.tariff is None:
             return False
-        if trigger is PushTrigger.SCHEDULE and self._prices.awaiting_confirmation(now):
+        if (
+            trigger is PushTrigger.SCHEDULE
+            and self._prices is not None
+            and self._prices.awaiting_confirmation(now)
+        ):
             # The interval's confirmed price is due within seconds: its reply pushes (one write per interval).
             return False
         record = self.state.last_push
@@ -1099,6 +1170,9 @@ class PowerwallController:
         self, writes: list[tuple[Setting, Any, ClaimSource]], outcome: WriteResult, now: datetime
     ) -> None:
         restores = [setting for setting, _, source in writes if source is ClaimSource.OWNER]
+        for setting, _, source in writes:
+            if setting is Setting.TARIFF and source in {ClaimSource.SCHEDULE, ClaimSource.PROFILE}:
+                self._last_chosen_write = _write_outcome(setting, outcome)
         for setting, value, source in writes:
             if setting is not Setting.TARIFF or source is not ClaimSource.AMBER:
                 continue
@@ -1278,3 +1352,14 @@ class PowerwallController:
                 self._raise_if(action, "incomplete_forecast", problem=build.problem or "")
             if self.spike_state.active and action.spike_command is None:
                 self._raise_if(action, "spike_active")
+
+
+def _write_outcome(setting: Setting, outcome: WriteResult) -> WriteOutcome:
+    """How the write of `setting` went."""
+    if outcome.rate_limited:
+        return WriteOutcome.RATE_LIMITED
+    if isinstance(outcome.error, CommandRejectedError):
+        return WriteOutcome.REJECTED
+    if outcome.error is not None:
+        return WriteOutcome.FAILED
+    return WriteOutcome.VERIFIED if setting in outcome.verified else WriteOutcome.NOT_APPLIED

@@ -39,7 +39,9 @@ from .const import (
     SITE_INFO_UPDATE_INTERVAL,
 )
 from .control.amber_polling import PollPlan, PollState, next_poll, observe_error, observe_reply
+from .control.regions import NEM_REGIONS, OUTSIDE_NEM, region_for_nmi, region_for_time_zone
 from .helpers import raise_update_failed
+from .options import DEFAULT_REGION
 
 if TYPE_CHECKING:
     from .controller import PowerwallController
@@ -52,22 +54,45 @@ AMBER = "Amber"
 
 
 @dataclass(kw_only=True)
+class AmberRuntime:
+    """Amber's side of an entry: its client, the Amber site that prices the Powerwall, and its prices."""
+
+    client: AmberClient
+    site_id: str
+    prices: AmberPricesCoordinator
+
+
+@dataclass(kw_only=True)
 class TeslaSyncRuntimeData:
     """Everything one config entry runs on."""
 
-    amber_client: AmberClient
+    # None for an entry without Amber (another retailer): no Amber client, polling, device or entities.
+    amber: AmberRuntime | None
     teslemetry_client: TeslemetryClient
     energy_site_id: int
-    amber_site_id: str
-    prices: AmberPricesCoordinator
     live_status: LiveStatusCoordinator
     site_info: SiteInfoCoordinator
     energy: EnergyHistoryCoordinator
     aemo: AemoPriceCoordinator
     controller: PowerwallController
 
+    @property
+    def default_region(self) -> str:
+        """The NEM region the entry's options default to."""
+        return default_region(None if self.amber is None else self.amber.prices, self.site_info.time_zone)
+
 
 type TeslaSyncConfigEntry = ConfigEntry[TeslaSyncRuntimeData]
+
+
+def default_region(prices: AmberPricesCoordinator | None, time_zone: ZoneInfo) -> str:
+    """The NEM region an entry is in: the one its Amber site's NMI names (NSW1 when the NMI does not say or
+    Amber has not answered yet), or without Amber (`prices` None) the one of the Powerwall's time zone
+    (outside the NEM in WA, the NT or abroad)."""
+    if prices is not None:
+        data = prices.data
+        return region_for_nmi(None if data is None else data.site.nmi) or DEFAULT_REGION
+    return region_for_time_zone(time_zone.key) or OUTSIDE_NEM
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -345,7 +370,10 @@ class EnergyHistoryCoordinator(_PowerwallCoordinator[DailyEnergy]):
 
 
 class AemoPriceCoordinator(DataUpdateCoordinator[AemoRegionPrice | None]):
-    """The region's latest 5-minute dispatch price, every minute (the aemo_price sensor always shows it)."""
+    """The region's latest 5-minute dispatch price, every minute (the aemo_price sensor always shows it).
+
+    A site outside the NEM has no AEMO price: AEMO is never asked, and the price stays None.
+    """
 
     config_entry: TeslaSyncConfigEntry
 
@@ -353,13 +381,20 @@ class AemoPriceCoordinator(DataUpdateCoordinator[AemoRegionPrice | None]):
         self, hass: HomeAssistant, entry: TeslaSyncConfigEntry, client: AemoClient, region: str
     ) -> None:
         """Poll AEMO's NEM summary for one region."""
+        in_nem = region in NEM_REGIONS
         super().__init__(
-            hass, LOGGER, config_entry=entry, name="AEMO price", update_interval=AEMO_UPDATE_INTERVAL
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name="AEMO price",
+            update_interval=AEMO_UPDATE_INTERVAL if in_nem else None,
         )
         self.client = client
         self.region = region
 
     async def _async_update_data(self) -> AemoRegionPrice | None:
+        if self.region not in NEM_REGIONS:
+            return None
         try:
             prices = await self.client.get_region_prices()
         except ApiError as err:

@@ -38,11 +38,14 @@ async def async_get_config_entry_diagnostics(
     runtime = entry.runtime_data
     controller = runtime.controller
     build = controller.last_build
+    prices = None if runtime.amber is None else runtime.amber.prices.data
     return async_redact_data(
         {
             "entry": {"data": dict(entry.data), "options": dict(entry.options), "title": entry.title},
-            "amber_site": None if runtime.prices.data is None else asdict(runtime.prices.data.site),
-            "amber_intervals": 0 if runtime.prices.data is None else len(runtime.prices.data.intervals),
+            # False for an entry for another retailer: no Amber client, prices or site.
+            "has_amber": runtime.amber is not None,
+            "amber_site": None if prices is None else asdict(prices.site),
+            "amber_intervals": 0 if prices is None else len(prices.intervals),
             "site_info": asdict(runtime.site_info.data),
             "live_status": asdict(runtime.live_status.data),
             "aemo": None if runtime.aemo.data is None else asdict(runtime.aemo.data),

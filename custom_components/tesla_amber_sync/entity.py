@@ -9,7 +9,7 @@ from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.update_coordinator import CoordinatorEntity, DataUpdateCoordinator
 
 from .const import DOMAIN
-from .coordinator import TeslaSyncConfigEntry, TeslaSyncRuntimeData
+from .coordinator import AmberPricesCoordinator, AmberRuntime, TeslaSyncConfigEntry, TeslaSyncRuntimeData
 
 
 def powerwall_device_info(runtime: TeslaSyncRuntimeData) -> DeviceInfo:
@@ -26,13 +26,13 @@ def powerwall_device_info(runtime: TeslaSyncRuntimeData) -> DeviceInfo:
     )
 
 
-def amber_device_info(runtime: TeslaSyncRuntimeData) -> DeviceInfo:
+def amber_device_info(amber: AmberRuntime) -> DeviceInfo:
     """The Amber site, a service: an electricity connection priced by Amber; its name keeps entity ids
     portable."""
-    data = runtime.prices.data
+    data = amber.prices.data
     site = None if data is None else data.site
     return DeviceInfo(
-        identifiers={(DOMAIN, f"amber_{runtime.amber_site_id}")},
+        identifiers={(DOMAIN, f"amber_{amber.site_id}")},
         entry_type=DeviceEntryType.SERVICE,
         manufacturer="Amber Electric",
         model="Electricity site",
@@ -64,13 +64,13 @@ class PowerwallEntity[CoordinatorT: DataUpdateCoordinator[Any]](TeslaSyncEntity[
         self._attr_device_info = powerwall_device_info(entry.runtime_data)
 
 
-class AmberEntity[CoordinatorT: DataUpdateCoordinator[Any]](TeslaSyncEntity[CoordinatorT]):
-    """An entity on the Amber site device."""
+class AmberEntity(TeslaSyncEntity[AmberPricesCoordinator]):
+    """An entity on the Amber site device (only an entry with Amber has them)."""
 
-    def __init__(self, entry: TeslaSyncConfigEntry, coordinator: CoordinatorT, key: str) -> None:
-        """Attach to the Amber device."""
-        super().__init__(entry, coordinator, key)
-        self._attr_device_info = amber_device_info(entry.runtime_data)
+    def __init__(self, entry: TeslaSyncConfigEntry, amber: AmberRuntime, key: str) -> None:
+        """Attach to Amber's prices and device."""
+        super().__init__(entry, amber.prices, key)
+        self._attr_device_info = amber_device_info(amber)
 
 
 class ControllerEntity(Entity):

@@ -28,12 +28,15 @@ async def async_setup_entry(
 
 
 class TariffSelect(ControllerEntity, SelectEntity):
-    """Amber's rolling tariff or a saved profile. The tariff sensor says what the Powerwall actually holds."""
+    """Amber's rolling tariff, a custom schedule or a saved profile. The tariff sensor says what the
+    Powerwall actually holds."""
 
     @property
     def options(self) -> list[str]:
-        """Amber first, then every profile (the one from before Tesla Sync, then saved ones)."""
-        return [AMBER_OPTION, *self.controller.schedule_names(), *self.controller.profile_names()]
+        """Amber first (for an entry with Amber), then every schedule, then every profile (the one from
+        before Tesla Sync, then saved ones)."""
+        amber = [AMBER_OPTION] if self.controller.has_amber else []
+        return [*amber, *self.controller.schedule_names(), *self.controller.profile_names()]
 
     @property
     def current_option(self) -> str | None:

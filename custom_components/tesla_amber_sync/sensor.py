@@ -37,10 +37,11 @@ from .control.commands import CommandKind
 from .controller import PowerwallController, SyncStatus
 from .coordinator import (
     AemoPriceCoordinator,
-    AmberPricesCoordinator,
+    AmberRuntime,
     DailyEnergy,
     LiveStatusCoordinator,
     TeslaSyncConfigEntry,
+    TeslaSyncRuntimeData,
 )
 from .entity import AmberEntity, ControllerEntity, PowerwallEntity
 from .tariff import RATE_TOLERANCE, rates_match, slot_index, slot_start
@@ -58,6 +59,8 @@ class ControllerSensorDescription(SensorEntityDescription):
 
     value_fn: Callable[[PowerwallController, datetime], str | float | datetime | None]
     attributes_fn: Callable[[PowerwallController], Mapping[str, Any] | None] = lambda _: None
+    # Whether the entry has this sensor (some are about Amber, which an entry may not have).
+    has_fn: Callable[[TeslaSyncRuntimeData], bool] = lambda _: True
 
 
 def _current_buy_rate(controller: PowerwallController, now: datetime) -> float | None:
@@ -168,6 +171,8 @@ CONTROLLER_SENSORS: tuple[ControllerSensorDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=lambda controller, _: controller.last_sync,
+        # When Amber's rolling tariff was last verified on the Powerwall.
+        has_fn=lambda runtime: runtime.amber is not None,
     ),
     ControllerSensorDescription(
         key="tariff",
@@ -366,7 +371,9 @@ async def async_setup_entry(
     """Add the sensors of one entry."""
     runtime = entry.runtime_data
     entities: list[SensorEntity] = [
-        ControllerSensor(entry, description) for description in CONTROLLER_SENSORS
+        ControllerSensor(entry, description)
+        for description in CONTROLLER_SENSORS
+        if description.has_fn(runtime)
     ]
     entities.extend(
         PowerwallSensor(entry, runtime.live_status, description)
@@ -379,16 +386,19 @@ async def async_setup_entry(
     entities.extend(PowerwallSensor(entry, runtime.energy, description) for description in ENERGY_SENSORS)
     entities.append(AemoPriceSensor(entry, runtime.aemo, "aemo_price"))
     entities.append(PowerwallRouteSensor(entry, runtime.live_status, "powerwall_route"))
-    # Before Amber's first answer (down, or its token rejected) a solar home's usual channels are assumed.
-    prices = runtime.prices.data
-    channels = (
-        {channel.type for channel in prices.site.channels} if prices is not None else {ChannelType.FEED_IN}
-    ) | {ChannelType.GENERAL}
-    entities.extend(
-        PriceSensor(entry, runtime.prices, description)
-        for description in PRICE_SENSORS
-        if description.channel in channels
-    )
+    amber = runtime.amber
+    if amber is not None:
+        # Before Amber's first answer (down, or its token rejected) a solar home's usual channels are assumed.
+        prices = amber.prices.data
+        usual = {ChannelType.FEED_IN}
+        channels = ({channel.type for channel in prices.site.channels} if prices else usual) | {
+            ChannelType.GENERAL
+        }
+        entities.extend(
+            PriceSensor(entry, amber, description)
+            for description in PRICE_SENSORS
+            if description.channel in channels
+        )
     async_add_entities(entities)
 
 
@@ -467,19 +477,16 @@ class AemoPriceSensor(PowerwallEntity[AemoPriceCoordinator], SensorEntity):
         }
 
 
-class PriceSensor(AmberEntity[AmberPricesCoordinator], SensorEntity):
+class PriceSensor(AmberEntity, SensorEntity):
     """A property of Amber's current interval on one channel."""
 
     entity_description: PriceSensorDescription
 
     def __init__(
-        self,
-        entry: TeslaSyncConfigEntry,
-        coordinator: AmberPricesCoordinator,
-        description: PriceSensorDescription,
+        self, entry: TeslaSyncConfigEntry, amber: AmberRuntime, description: PriceSensorDescription
     ) -> None:
         """Describe one current-interval value."""
-        super().__init__(entry, coordinator, description.key)
+        super().__init__(entry, amber, description.key)
         self.entity_description = description
 
     @property

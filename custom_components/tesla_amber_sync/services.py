@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 import math
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_CONFIG_ENTRY_ID
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 import probatio
 
@@ -91,8 +93,11 @@ async def _sync_now(call: ServiceCall) -> None:
     runtime = entry.runtime_data
     # The Powerwall first: the price refresh starts the curtailment check, which reads the export rule.
     await asyncio.gather(runtime.live_status.async_refresh(), runtime.site_info.async_refresh())
-    await runtime.prices.async_refresh()
-    for coordinator, service in ((runtime.site_info, "Teslemetry"), (runtime.prices, "Amber")):
+    refreshed: list[tuple[DataUpdateCoordinator[Any], str]] = [(runtime.site_info, "Teslemetry")]
+    if runtime.amber is not None:
+        await runtime.amber.prices.async_refresh()
+        refreshed.append((runtime.amber.prices, "Amber"))
+    for coordinator, service in refreshed:
         if not coordinator.last_update_success:
             # Never sync from stale data and call it done.
             raise HomeAssistantError(
@@ -100,7 +105,8 @@ async def _sync_now(call: ServiceCall) -> None:
                 translation_key="refresh_failed",
                 translation_placeholders={"service": service},
             )
-    if runtime.controller.auto_sync:
+    # Without Amber, the chosen schedule or profile is put back if the Powerwall does not hold it.
+    if runtime.controller.auto_sync or runtime.amber is None:
         await runtime.controller.async_sync(PushTrigger.REQUEST)
 
 
@@ -113,7 +119,15 @@ async def _get_price_forecast(call: ServiceCall) -> ServiceResponse:
             translation_placeholders={"hours": str(hours), "max": str(MAX_FORECAST_HOURS)},
         )
     entry = resolve_entry(call.hass, call)
-    prices = entry.runtime_data.prices
+    amber = entry.runtime_data.amber
+    if amber is None:
+        # Forecasts are Amber's; an owner's own schedule is in the tariff sensor's slots.
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="no_amber",
+            translation_placeholders={"title": entry.title},
+        )
+    prices = amber.prices
     data = prices.data
     if not prices.last_update_success or data is None:
         raise HomeAssistantError(translation_domain=DOMAIN, translation_key="prices_unavailable")

@@ -224,10 +224,12 @@ class TeslaSyncStore:
             atomic_writes=True,
         )
 
-    async def async_load_state(self) -> PersistedState:
-        """The stored state, or the defaults when there is none yet."""
+    async def async_load_state(self, *, initial: PersistedState | None = None) -> PersistedState:
+        """The stored state, or `initial` (by default, the defaults) when there is none yet."""
         data = await self._store.async_load()
-        return PersistedState.from_dict(data) if data else PersistedState()
+        if data:
+            return PersistedState.from_dict(data)
+        return initial if initial is not None else PersistedState()
 
     async def async_save_state(self, state: PersistedState) -> None:
         """Write the state now (not delayed: it records what we are about to do)."""

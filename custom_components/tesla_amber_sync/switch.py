@@ -22,14 +22,14 @@ async def async_setup_entry(
     entry: TeslaSyncConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the switches of one entry."""
-    async_add_entities(
-        [
-            AutoSyncSwitch(entry, "auto_sync"),
-            OptionSwitch(entry, OPT_SPIKE_DETECTION),
-            OptionSwitch(entry, OPT_SOLAR_CURTAILMENT),
-        ]
-    )
+    """Add the switches of one entry; auto sync is Amber's on/off, so only an entry with Amber has it."""
+    switches: list[SwitchEntity] = [
+        OptionSwitch(entry, OPT_SPIKE_DETECTION),
+        OptionSwitch(entry, OPT_SOLAR_CURTAILMENT),
+    ]
+    if entry.runtime_data.amber is not None:
+        switches.insert(0, AutoSyncSwitch(entry, "auto_sync"))
+    async_add_entities(switches)
 
 
 class AutoSyncSwitch(ControllerEntity, SwitchEntity):

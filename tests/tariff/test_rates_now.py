@@ -48,7 +48,7 @@ def test_nothing_readable_has_no_rates() -> None:
 
 def test_a_moment_without_a_zone_is_refused() -> None:
     with pytest.raises(ValueError, match="time zone"):
-        rates_at(_example(), datetime(2026, 11, 23, 15, 40))  # noqa: DTZ001 - the point of the test
+        rates_at(_example(), datetime(2026, 11, 23, 15, 40))
 
 
 def test_the_repeated_hour_of_a_clock_change_is_told_apart() -> None:
