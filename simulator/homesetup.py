@@ -38,17 +38,19 @@ class Owner:
     password: str = "dev"  # noqa: S105 - a throwaway local login, printed for the developer.
 
 
-def simulator_urls(simulator: str) -> dict[str, dict[str, str]]:
-    """The config flow's collapsed "API addresses" section for a simulator at `simulator`."""
-    return {
-        "api_addresses": {
-            "amber_base_url": f"{simulator}/amber/v1",
-            "teslemetry_base_url": f"{simulator}/teslemetry",
-            "aemo_base_url": f"{simulator}/aemo/ELEC_NEM_SUMMARY",
-            "fleet_region_url": f"{simulator}/fleet",
-            "fleet_auth_url": f"{simulator}/oauth2/v3",
-        }
+def simulator_urls(simulator: str, *, amber: bool = True) -> dict[str, dict[str, str]]:
+    """The config flow's collapsed "API addresses" section for a simulator at `simulator` (without Amber's
+    address for another retailer, whose form has none)."""
+    addresses = {
+        "amber_base_url": f"{simulator}/amber/v1",
+        "teslemetry_base_url": f"{simulator}/teslemetry",
+        "aemo_base_url": f"{simulator}/aemo/ELEC_NEM_SUMMARY",
+        "fleet_region_url": f"{simulator}/fleet",
+        "fleet_auth_url": f"{simulator}/oauth2/v3",
     }
+    if not amber:
+        del addresses["amber_base_url"]
+    return {"api_addresses": addresses}
 
 
 class HomeAssistantSetup:
@@ -228,20 +230,48 @@ class HomeAssistantSetup:
 
         `route` "fleet" signs in to the simulator's Tesla Fleet API (add the application credential first).
         """
-        flow = await self._json(
-            "POST",
-            "/api/config/config_entries/flow",
-            json={"handler": DOMAIN},
+        return await self._config_flow(
+            {
+                "user": [{"next_step_id": "amber"}],
+                "amber": [{"amber_api_token": amber_token, **simulator_urls(simulator)}],
+                "amber_site": [{"amber_site_id": AMBER_SITE_ID}],
+                "powerwall_route": [{"next_step_id": route}],
+                "teslemetry": [{"teslemetry_api_token": teslemetry_token}],
+                "energy_site": [{"energy_site_id": str(ENERGY_SITE_ID)}],
+            }
         )
-        answers: dict[str, dict[str, Any]] = {
-            "user": {"amber_api_token": amber_token, **simulator_urls(simulator)},
-            "amber_site": {"amber_site_id": AMBER_SITE_ID},
-            "powerwall_route": {"next_step_id": route},
-            "teslemetry": {"teslemetry_api_token": teslemetry_token},
-            "energy_site": {"energy_site_id": str(ENERGY_SITE_ID)},
-        }
-        # The site steps are skipped when there is one site; answer them anyway should they appear.
-        for _ in range(len(answers) + 1):
+
+    async def add_tesla_sync_without_amber(
+        self,
+        simulator: str,
+        *,
+        details: dict[str, Any],
+        simple: dict[str, Any],
+        teslemetry_token: str = DEFAULT_TESLEMETRY_TOKEN,
+    ) -> dict[str, Any]:
+        """Create a Tesla Sync entry for another retailer through the config flow: the route, then the first
+        schedule from `details` (name, retailer, supply charge) and the simple time-of-use form `simple`."""
+        return await self._config_flow(
+            {
+                "user": [{"next_step_id": "own_schedule"}],
+                "own_schedule": [simulator_urls(simulator, amber=False)],
+                "powerwall_route": [{"next_step_id": "teslemetry"}],
+                "teslemetry": [{"teslemetry_api_token": teslemetry_token}],
+                "energy_site": [{"energy_site_id": str(ENERGY_SITE_ID)}],
+                "schedule_details": [details],
+                "schedule": [{"next_step_id": "simple"}, {"next_step_id": "finish"}],
+                "simple": [simple],
+            }
+        )
+
+    async def _config_flow(self, answers: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+        """Run Tesla Sync's config flow, answering each step with the next of its answers; the entry made.
+
+        The site steps are skipped when there is one site; they are answered anyway should they appear.
+        """
+        flow = await self._json("POST", "/api/config/config_entries/flow", json={"handler": DOMAIN})
+        pending = {step: list(replies) for step, replies in answers.items()}
+        for _ in range(sum(len(replies) for replies in answers.values()) + 1):
             if flow.get("type") == "create_entry":
                 return dict(flow["result"])
             if flow.get("type") == "external":
@@ -250,10 +280,10 @@ class HomeAssistantSetup:
             if flow.get("type") not in {"form", "menu"} or flow.get("errors"):
                 raise SetupError(f"config flow stopped: {flow}")
             step = str(flow.get("step_id"))
-            if step not in answers:
+            if not pending.get(step):
                 raise SetupError(f"unexpected config flow step {step!r}")
             flow = await self._json(
-                "POST", f"/api/config/config_entries/flow/{flow['flow_id']}", json=answers[step]
+                "POST", f"/api/config/config_entries/flow/{flow['flow_id']}", json=pending[step].pop(0)
             )
         raise SetupError("config flow did not finish")
 

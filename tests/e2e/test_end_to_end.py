@@ -551,3 +551,110 @@ async def check_battery_command(world: World) -> None:
     await world.until_simulated(
         "the owner's reserve back", lambda s: s["powerwall"]["backup_reserve_percent"] == owner_reserve
     )
+
+
+# The first schedule of an entry without Amber, through the config flow's simple time-of-use form.
+OWN_DETAILS = {"name": "Origin Go", "retailer": "Origin", "daily_supply_charge": 1.1}
+OWN_SIMPLE = {
+    "peak_from": "15:00",
+    "peak_to": "21:00",
+    "peak_buy": 0.55,
+    "peak_sell": 0.05,
+    "shoulder_from": "07:00",
+    "shoulder_to": "15:00",
+    "shoulder_buy": 0.3,
+    "shoulder_sell": 0.06,
+    "off_peak_buy": 0.2,
+    "off_peak_sell": 0.04,
+    "weekend_buy": 0.25,
+    "weekend_sell": 0.03,
+}
+# A second schedule pushed with the set_custom_tariff service: one flat rate all year.
+FLAT = {
+    "name": "Flat rate",
+    "retailer": "Red Energy",
+    "daily_supply_charge": 0.95,
+    "seasons": [
+        {
+            "name": "Whole year",
+            "from_month": 1,
+            "from_day": 1,
+            "to_month": 12,
+            "to_day": 31,
+            "periods": [
+                {
+                    "name": "Anytime",
+                    "days": "every_day",
+                    "from": "00:00",
+                    "to": "00:00",
+                    "buy": 0.28,
+                    "sell": 0.05,
+                }
+            ],
+        }
+    ],
+}
+
+
+def own_period(local: datetime) -> tuple[str, float, float]:
+    """The period OWN_SIMPLE puts a local time in, with its buy and sell rates."""
+    minute = local.hour * 60 + local.minute
+    if local.weekday() >= 5:
+        return "Weekend", 0.25, 0.03
+    if 15 * 60 <= minute < 21 * 60:
+        return "Peak", 0.55, 0.05
+    if 7 * 60 <= minute < 15 * 60:
+        return "Shoulder", 0.3, 0.06
+    return "Off-peak", 0.2, 0.04
+
+
+async def test_an_entry_without_amber_holds_its_schedule(simulator_url: str, hass_url: str) -> None:
+    """Another retailer, end to end: the config flow's own-schedule path creates the entry, the simulated
+    Powerwall holds the schedule (the rate it reports in force is the schedule's for its own clock), Amber is
+    never asked, and a schedule pushed later with set_custom_tariff replaces it on the Powerwall."""
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+        home = HomeAssistantSetup(session, hass_url)
+        await home.sign_in(Owner())
+        entry = await home.add_tesla_sync_without_amber(simulator_url, details=OWN_DETAILS, simple=OWN_SIMPLE)
+        assert (entry["domain"], entry["title"]) == ("tesla_amber_sync", "Home Powerwall")
+        world = World(session, home, simulator_url)
+
+        async def synced() -> list[dict[str, Any]] | None:
+            states = await home.states()
+            status = [s for s in states if s["entity_id"].endswith("_sync_status")]
+            return states if status and status[0]["state"] == IN_PLACE else None
+
+        states = await eventually(synced, f"sync_status to become {IN_PLACE!r}")
+        assert entity(states, "_tariff", "select")["state"] == "Origin Go"
+        assert not [s["entity_id"] for s in states if "amber" in s["entity_id"]]
+
+        state = await world.sim("state")
+        content = state["tariff_content_v2"]
+        assert (content["code"], content["name"], content["utility"]) == (
+            "TESLA_SYNC:SCHEDULE",
+            "Origin Go",
+            "Origin",
+        )
+        writes = await world.sim("requests?endpoint=teslemetry.time_of_use_settings")
+        assert [write["body"]["tou_settings"]["tariff_content_v2"] for write in writes] == [content]
+        in_force = state["tariff_in_force"]
+        period, buy, sell = own_period(datetime.fromisoformat(state["local_now"]))
+        assert (in_force["season"], in_force["period"]) == ("All year", period)
+        assert (in_force["buy"], in_force["sell"]) == (buy, sell)
+        counters = await world.sim("counters")
+        assert not [name for name, count in counters.items() if name.startswith("amber.") and count], counters
+
+        await world.call("tesla_amber_sync.set_custom_tariff", FLAT)
+        state = await world.until_simulated(
+            "the flat schedule in force", lambda s: s["tariff_in_force"]["name"] == "Flat rate"
+        )
+        assert state["tariff_in_force"]["period"] == "Anytime"
+        assert (state["tariff_in_force"]["buy"], state["tariff_in_force"]["sell"]) == (0.28, 0.05)
+        assert state["tariff_content_v2"]["daily_charges"] == [{"name": "Supply charge", "amount": 0.95}]
+        select = await world.until_entity(
+            await world.entity_id("select", "_tariff"),
+            "the flat schedule chosen",
+            lambda s: s["state"] == "Flat rate",
+        )
+        assert {"Flat rate", "Origin Go"} <= set(select["attributes"]["options"])
+        assert "Amber (rolling)" not in select["attributes"]["options"]
