@@ -467,3 +467,32 @@ async def test_reconfigure_never_asks_for_amber(
     assert entry.state is ConfigEntryState.LOADED
     assert hass.states.get(SELECT).state == NAME
     assert amber_requests(cloud) == []
+
+
+async def test_sync_now_during_a_spike_says_the_spike_holds_the_tariff(
+    hass: HomeAssistant, cloud: FakeCloud, freezer: FrozenDateTimeFactory
+) -> None:
+    await set_up(hass, freezer, own_entry())
+    await hass.services.async_call(DOMAIN, "simulate_spike", {"price": 3000, "duration": 10}, blocking=True)
+    assert cloud.site_info["tariff_content_v2"]["code"] == "TESLA_SYNC:SPIKE"
+    with pytest.raises(HomeAssistantError) as raised:
+        await hass.services.async_call(DOMAIN, "sync_now", {}, blocking=True)
+    assert raised.value.translation_key == "spike_active"
+    await tick(hass, freezer, 11)
+    assert cloud.site_info["tariff_content_v2"]["code"] == "TESLA_SYNC:SCHEDULE"
+
+
+async def test_the_options_offer_outside_the_nem_only_without_amber(
+    hass: HomeAssistant, cloud: FakeCloud, freezer: FrozenDateTimeFactory, config_entry: MockConfigEntry
+) -> None:
+    """An Amber site is always in the NEM: its entry's region list is the five NEM regions."""
+    entry = await set_up(hass, freezer, own_entry())
+    config_entry.add_to_hass(hass)
+
+    async def regions(of: MockConfigEntry) -> list[str]:
+        result = await hass.config_entries.options.async_init(of.entry_id)
+        (selector,) = [value for key, value in result["data_schema"].schema.items() if key == "aemo_region"]
+        return list(selector.config["options"])
+
+    assert await regions(entry) == ["nsw1", "qld1", "vic1", "sa1", "tas1", "none"]
+    assert await regions(config_entry) == ["nsw1", "qld1", "vic1", "sa1", "tas1"]

@@ -73,7 +73,7 @@ from .control.option_rules import (
     MAX_HOLD_MINUTES,
     option_problems,
 )
-from .control.regions import REGION_CHOICES
+from .control.regions import NEM_REGIONS, REGION_CHOICES
 from .options import (
     OPT_AEMO_REGION,
     OPT_CURTAILMENT_THRESHOLD,
@@ -153,7 +153,7 @@ class TeslaSyncOptionsFlow(OptionsFlowWithReload):
             {
                 probatio.Required(OPT_AEMO_REGION): SelectSelector(
                     SelectSelectorConfig(
-                        options=[region.lower() for region in REGION_CHOICES],
+                        options=[region.lower() for region in _region_choices(self.config_entry)],
                         mode=SelectSelectorMode.DROPDOWN,
                         translation_key="region",
                     )
@@ -174,6 +174,11 @@ class TeslaSyncOptionsFlow(OptionsFlowWithReload):
             errors=errors,
             description_placeholders=placeholders,
         )
+
+
+def _region_choices(entry: ConfigEntry[Any]) -> tuple[str, ...]:
+    """The NEM regions; without Amber also "outside the NEM" (an Amber site is always in the NEM)."""
+    return NEM_REGIONS if CONF_AMBER_API_TOKEN in entry.data else REGION_CHOICES
 
 
 def _default_region(entry: ConfigEntry[Any]) -> str | None:

@@ -371,12 +371,13 @@ class PowerwallController:
             raise HomeAssistantError(translation_domain=DOMAIN, translation_key="no_tariff_chosen")
         await self.async_reconcile(trigger, action=_Action(trigger=trigger))
         if self.spike_state.active:
-            self._raise_if(_Action(), "spike_active")
-        content = self._chosen_content()
+            raise HomeAssistantError(translation_domain=DOMAIN, translation_key="spike_active")
+        # A battery command holds the tariff until it ends; otherwise the read-back must show the choice.
+        held = self.writer.site_info.tariff_content_v2
         if self.command is None and not self.writer.same(
-            Setting.TARIFF, content, self.writer.site_info.tariff_content_v2, dt_util.utcnow()
+            Setting.TARIFF, self._chosen_content(), held, dt_util.utcnow()
         ):
-            self._raise_if(_Action(), "not_applied")
+            raise HomeAssistantError(translation_domain=DOMAIN, translation_key="not_applied")
 
     async def async_set_auto_sync(self, *, enabled: bool) -> None:
         """Turn automatic sync on (and sync at once) or off (the owner's tariff comes back)."""
