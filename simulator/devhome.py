@@ -183,6 +183,21 @@ async def stop(process: asyncio.subprocess.Process) -> None:
         await process.wait()
 
 
+async def add_entry(home: HomeAssistantSetup, simulator_url: str, route: str) -> dict[str, Any]:
+    """Add Tesla Sync through its config flow against the simulator, by `route`: "teslemetry", "fleet" (the
+    simulated Tesla developer application under Application Credentials, then Tesla's sign-in), or "both"
+    (through Teslemetry, then signed in to the Fleet API as the second route from the Reconfigure menu)."""
+    if route in {"fleet", "both"}:
+        await home.add_application_credential()
+        say("added the simulator's Tesla developer application under Application Credentials")
+    entry = await home.add_tesla_sync(simulator_url, route="fleet" if route == "fleet" else "teslemetry")
+    say(f"added Tesla Sync entry {entry.get('title')!r} pointed at the simulator, through {route}")
+    if route == "both":
+        await home.add_fleet_route(str(entry["entry_id"]))
+        say("signed it in to the simulated Tesla Fleet API as its second route (Teslemetry stays first)")
+    return entry
+
+
 async def run(args: argparse.Namespace, config_dir: Path, *, has_frontend: bool) -> int:
     """Start both, provision on first run, then wait for Home Assistant to end."""
     simulator_url = f"http://127.0.0.1:{args.sim_port}"
@@ -213,8 +228,7 @@ async def run(args: argparse.Namespace, config_dir: Path, *, has_frontend: bool)
             if await home.entries():
                 say("Tesla Sync is already set up")
             else:
-                entry = await home.add_tesla_sync(simulator_url)
-                say(f"added Tesla Sync entry {entry.get('title')!r} pointed at the simulator")
+                await add_entry(home, simulator_url, args.route)
             if await home.configure_energy(energy_sources()):
                 say("set up the Energy dashboard with the Powerwall's energy sensors")
         login = f"{owner.username} / {owner.password}"
@@ -239,6 +253,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         choices=(1, 2),
         default=1,
         help="2: a second Amber site and a second Powerwall, to see the config flow's site pickers",
+    )
+    parser.add_argument(
+        "--route",
+        choices=("teslemetry", "fleet", "both"),
+        default="teslemetry",
+        help="how the first run adds the entry: through Teslemetry, through the simulated Tesla Fleet API "
+        "(signing in with the simulator's developer application), or both (Teslemetry first, Fleet API as "
+        "the fallback)",
     )
     parser.add_argument("--debug", action="store_true", help="start Home Assistant with --debug")
     return parser.parse_args(argv)

@@ -183,7 +183,10 @@ class HomeAssistantSetup:
         name: str = "Tesla developer application (simulator)",
     ) -> None:
         """Add the owner's Tesla developer application under Application Credentials (a websocket command,
-        as the settings page sends it)."""
+        as the settings page sends it), unless it is there already (say from a run stopped half way)."""
+        existing = await self.command({"type": "application_credentials/list"})
+        if any(item.get("domain") == DOMAIN and item.get("client_id") == client_id for item in existing):
+            return
         async with self._session.ws_connect(f"{self.base_url}/api/websocket") as socket:
             if (await socket.receive_json())["type"] != "auth_required":
                 raise SetupError("websocket did not ask to authenticate")
@@ -286,6 +289,26 @@ class HomeAssistantSetup:
                 "POST", f"/api/config/config_entries/flow/{flow['flow_id']}", json=pending[step].pop(0)
             )
         raise SetupError("config flow did not finish")
+
+    async def add_fleet_route(self, entry_id: str) -> dict[str, Any]:
+        """Sign a Teslemetry entry in to the simulator's Tesla Fleet API as its second route, through the
+        entry's Reconfigure menu (add the application credential first); returns the flow's last answer."""
+        flow = await self._json(
+            "POST", "/api/config/config_entries/flow", json={"handler": DOMAIN, "entry_id": entry_id}
+        )
+        if flow.get("type") != "menu" or "reconfigure_fleet" not in flow.get("menu_options", []):
+            raise SetupError(f"the Reconfigure menu offers no Tesla Fleet API sign-in: {flow}")
+        flow = await self._json(
+            "POST",
+            f"/api/config/config_entries/flow/{flow['flow_id']}",
+            json={"next_step_id": "reconfigure_fleet"},
+        )
+        if flow.get("type") != "external":
+            raise SetupError(f"the Tesla sign-in did not start: {flow}")
+        result = await self._complete_sign_in(flow)
+        if result.get("type") != "abort" or result.get("reason") != "reconfigure_successful":
+            raise SetupError(f"signing in to the Tesla Fleet API failed: {result}")
+        return result
 
     async def state(self, entity_id: str) -> dict[str, Any] | None:
         """One entity's state object, or None when it does not exist."""

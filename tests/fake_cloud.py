@@ -145,6 +145,8 @@ class FakeCloud:
     requests: list[Request] = field(default_factory=list)
     # Per-path overrides: a status code (with optional headers) returned instead of the normal answer.
     failures: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
+    # Bearer tokens every service answers 401 to, as it does a revoked token.
+    revoked_tokens: set[str] = field(default_factory=set)
     apply_writes: bool = True
     write_reply: dict[str, Any] = field(
         default_factory=lambda: {"response": {"code": 201, "message": "Updated"}}
@@ -199,6 +201,8 @@ class FakeCloud:
         self.requests.append(
             Request(method, url, copy.deepcopy(kwargs.get("json")), dict(kwargs.get("headers") or {}))
         )
+        if self.requests[-1].headers.get("Authorization", "").removeprefix("Bearer ") in self.revoked_tokens:
+            return CallbackResult(status=401, payload={"error": "invalid_token"})
         for suffix, queue in self.failures.items():
             if url.path.endswith(suffix) and queue:
                 status, headers = queue.pop(0)

@@ -8,6 +8,7 @@ from datetime import timedelta
 import time
 from typing import Any
 
+from aioresponses import CallbackResult
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.application_credentials import (
     ClientCredential,
@@ -323,3 +324,282 @@ async def test_the_api_addresses_point_sign_in_and_region_at_a_simulator(
     assert result["data"]["token"]["access_token"] == "local_access"
     # Tesla's own sign-in server was never asked.
     assert not [key for key in cloud.mock.requests if str(key[1]).startswith(FLEET_TOKEN_URL)]
+
+
+def _teslemetry_entry() -> MockConfigEntry:
+    """An entry added through Teslemetry, as the config flow makes it (no route key: Teslemetry)."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Home Powerwall",
+        unique_id=str(ENERGY_SITE_ID),
+        data={
+            CONF_AMBER_API_TOKEN: AMBER_TOKEN,
+            CONF_AMBER_SITE_ID: AMBER_SITE_ID,
+            CONF_TESLEMETRY_API_TOKEN: TESLEMETRY_TOKEN,
+            CONF_ENERGY_SITE_ID: ENERGY_SITE_ID,
+        },
+        version=1,
+        minor_version=2,
+    )
+
+
+async def _set_up(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+
+async def _sign_in(hass: HomeAssistant, cloud: FakeCloud, result: Any, access_token: str) -> Any:
+    """Tesla's sign-in page, as the owner's browser completes it: the code comes back and is exchanged."""
+    assert result["type"] is FlowResultType.EXTERNAL_STEP
+    assert result["url"].startswith("https://fleet-auth.prd.vn.cloud.tesla.com/oauth2/v3/authorize?")
+    assert f"client_id={CLIENT_ID}" in result["url"]
+    assert "scope=energy_device_data+energy_cmds+offline_access" in result["url"]
+    cloud.mock.post(FLEET_TOKEN_URL, payload=_token(access_token))
+    state = {"flow_id": result["flow_id"], "redirect_uri": REDIRECT}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"code": "abcd", "state": state}
+    )
+    assert result["type"] is FlowResultType.EXTERNAL_STEP_DONE
+    return await hass.config_entries.flow.async_configure(result["flow_id"])
+
+
+async def _poll(hass: HomeAssistant, freezer: FrozenDateTimeFactory, seconds: float = 31) -> None:
+    freezer.tick(timedelta(seconds=seconds))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+
+
+@pytest.mark.usefixtures("credentials", "current_request_with_host")
+async def test_a_teslemetry_entry_signs_in_to_the_fleet_api_as_its_second_route(
+    hass: HomeAssistant, cloud: FakeCloud, freezer: FrozenDateTimeFactory
+) -> None:
+    """Reconfigure → "Sign in to Tesla Fleet API as a second route": Tesla's sign-in, the regional host
+    found, this Powerwall checked there; the entry keeps Teslemetry first, and once reloaded a Teslemetry
+    outage moves reads and writes to the Fleet API host with the new access token."""
+    entry = _teslemetry_entry()
+    await _set_up(hass, entry)
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["reconfigure_tokens", "reconfigure_fleet"]
+    assert result["description_placeholders"] == {"title": "Home Powerwall"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "reconfigure_fleet"}
+    )
+    cloud.requests.clear()
+    result = await _sign_in(hass, cloud, result, "fleet_access_1")
+    await hass.async_block_till_done()
+
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data["token"]["access_token"] == "fleet_access_1"
+    assert entry.data["auth_implementation"] == DOMAIN
+    assert entry.data[CONF_FLEET_BASE_URL] == FLEET_HOST
+    # Teslemetry stays the first route, with its token.
+    assert entry.data.get(CONF_POWERWALL_ROUTE, "teslemetry") == "teslemetry"
+    assert entry.data[CONF_TESLEMETRY_API_TOKEN] == TESLEMETRY_TOKEN
+    assert entry.unique_id == str(ENERGY_SITE_ID)
+    # The sign-in was checked against this Powerwall on the regional host.
+    (region,) = cloud.requests_to("/users/region")
+    assert region.headers["Authorization"] == "Bearer fleet_access_1"
+    checked = [r for r in cloud.requests_to("/products") + cloud.requests_to("/site_info") if r.url.host]
+    assert any(str(r.url).startswith(FLEET_HOST) for r in checked)
+    assert entry.state is ConfigEntryState.LOADED
+    route = "sensor.home_powerwall_powerwall_route"
+    assert hass.states.get(route).state == "teslemetry"
+    assert str(cloud.requests_to("/live_status")[-1].url).startswith(TESLEMETRY_HOST)
+
+    cloud.fail("/live_status", 503)
+    await _poll(hass, freezer)
+    failed, retried = cloud.requests_to("/live_status")[-2:]
+    assert str(failed.url).startswith(TESLEMETRY_HOST)
+    assert str(retried.url).startswith(FLEET_HOST)
+    assert retried.headers["Authorization"] == "Bearer fleet_access_1"
+    assert hass.states.get(route).state == "fleet"
+
+    writes_before = len(cloud.requests_to("", method="POST"))
+    await hass.services.async_call(
+        "button", "press", {"entity_id": "button.home_powerwall_charge_for_an_hour"}, blocking=True
+    )
+    writes = cloud.requests_to("", method="POST")[writes_before:]
+    assert writes
+    assert all(str(r.url).startswith(FLEET_HOST) for r in writes), [str(r.url) for r in writes]
+    assert cloud.site_info["backup_reserve_percent"] == 100
+
+
+@pytest.mark.usefixtures("credentials", "current_request_with_host")
+async def test_signing_in_to_another_tesla_account_adds_no_second_route(
+    hass: HomeAssistant, cloud: FakeCloud
+) -> None:
+    """A Tesla account without this Powerwall is refused; the entry is left as it was."""
+    entry = _teslemetry_entry()
+    await _set_up(hass, entry)
+    data_before = dict(entry.data)
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "reconfigure_fleet"}
+    )
+    cloud.products["response"] = [
+        {"energy_site_id": 999, "resource_type": "battery", "components": {"battery": True}}
+    ]
+    result = await _sign_in(hass, cloud, result, "other_account_access")
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "energy_site_missing"
+    assert dict(entry.data) == data_before
+    assert entry.state is ConfigEntryState.LOADED
+
+
+@pytest.mark.usefixtures("current_request_with_host")
+async def test_without_a_developer_application_the_second_route_says_what_is_missing(
+    hass: HomeAssistant, cloud: FakeCloud
+) -> None:
+    """No Application Credentials yet: the sign-in stops with the translated reason to add them."""
+    assert await async_setup_component(hass, "application_credentials", {})
+    entry = _teslemetry_entry()
+    await _set_up(hass, entry)
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "reconfigure_fleet"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "missing_credentials"
+    assert "token" not in entry.data
+
+
+@pytest.mark.usefixtures("credentials")
+@pytest.mark.parametrize(("before", "after"), [("teslemetry", "fleet"), ("fleet", "teslemetry")])
+async def test_an_entry_with_both_routes_chooses_which_comes_first(
+    hass: HomeAssistant, cloud: FakeCloud, before: str, after: str
+) -> None:
+    """The menu offers the choice only to an entry with both routes; the current one is preselected, and
+    after the reload the Powerwall is read through the chosen one first."""
+    entry = _fleet_entry(teslemetry_fallback=True, route=before)
+    await _set_up(hass, entry)
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["menu_options"] == ["reconfigure_tokens", "reconfigure_primary_route"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "reconfigure_primary_route"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure_primary_route"
+    (key,) = result["data_schema"].schema
+    assert key.default() == before
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_POWERWALL_ROUTE: after})
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data[CONF_POWERWALL_ROUTE] == after
+    assert entry.data[CONF_TESLEMETRY_API_TOKEN] == TESLEMETRY_TOKEN
+    assert entry.data["token"]["access_token"] == "fleet_access_1"
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get("sensor.home_powerwall_powerwall_route").state == after
+    assert str(cloud.requests_to("/live_status")[-1].url).startswith(HOSTS[after])
+
+
+@pytest.mark.usefixtures("credentials")
+async def test_a_fleet_entry_adds_a_teslemetry_token_as_its_second_route(
+    hass: HomeAssistant, cloud: FakeCloud, freezer: FrozenDateTimeFactory
+) -> None:
+    """A Fleet API entry has nothing to choose: Reconfigure opens the tokens form, where a Teslemetry token
+    is checked against this Powerwall and kept as the fallback, with the Fleet API still first."""
+    entry = _fleet_entry()
+    await _set_up(hass, entry)
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure_tokens"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_TESLEMETRY_API_TOKEN: TESLEMETRY_TOKEN}
+    )
+    await hass.async_block_till_done()
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data[CONF_TESLEMETRY_API_TOKEN] == TESLEMETRY_TOKEN
+    assert entry.data[CONF_POWERWALL_ROUTE] == "fleet"
+    assert str(cloud.requests_to("/live_status")[-1].url).startswith(FLEET_HOST)
+    cloud.fail("/live_status", 503)
+    await _poll(hass, freezer)
+    assert str(cloud.requests_to("/live_status")[-1].url).startswith(TESLEMETRY_HOST)
+    assert hass.states.get("sensor.home_powerwall_powerwall_route").state == "teslemetry"
+
+
+@pytest.mark.usefixtures("credentials", "current_request_with_host")
+async def test_a_revoked_fleet_fallback_asks_to_sign_in_again_and_keeps_teslemetry_first(
+    hass: HomeAssistant, cloud: FakeCloud, freezer: FrozenDateTimeFactory
+) -> None:
+    """A Teslemetry entry whose Fleet API fallback's refresh token Tesla revoked: nothing shows until
+    Teslemetry has an outage and the fallback is needed. Then the reauthentication asks to sign in to Tesla
+    (not for the Teslemetry token that still works); signed in again, the entry keeps Teslemetry first and
+    falls back with the new access token."""
+    entry = _fleet_entry(teslemetry_fallback=True, route="teslemetry", expires_in=0)
+    await _set_up(hass, entry)
+
+    def token_endpoint(url: URL, **kwargs: Any) -> CallbackResult:
+        if kwargs["data"]["grant_type"] == "refresh_token":
+            return CallbackResult(status=401, reason="Unauthorized", payload={"error": "login_required"})
+        return CallbackResult(payload=_token("fleet_access_2"))
+
+    cloud.mock.post(FLEET_TOKEN_URL, callback=token_endpoint, repeat=True)
+    cloud.fail("/live_status", 503)
+    await _poll(hass, freezer)
+    (flow,) = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert flow["context"]["source"] == "reauth"
+    assert flow["step_id"] == "reauth_fleet"
+
+    result = await hass.config_entries.flow.async_configure(flow["flow_id"], {})
+    assert result["type"] is FlowResultType.EXTERNAL_STEP
+    state = {"flow_id": result["flow_id"], "redirect_uri": REDIRECT}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"code": "abcd", "state": state}
+    )
+    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data["token"]["access_token"] == "fleet_access_2"
+    assert entry.data[CONF_POWERWALL_ROUTE] == "teslemetry"
+    assert entry.data[CONF_TESLEMETRY_API_TOKEN] == TESLEMETRY_TOKEN
+    assert entry.state is ConfigEntryState.LOADED
+    assert str(cloud.requests_to("/live_status")[-1].url).startswith(TESLEMETRY_HOST)
+
+    cloud.fail("/live_status", 503)
+    await _poll(hass, freezer)
+    retried = cloud.requests_to("/live_status")[-1]
+    assert str(retried.url).startswith(FLEET_HOST)
+    assert retried.headers["Authorization"] == "Bearer fleet_access_2"
+
+
+@pytest.mark.parametrize(
+    ("route", "revoked", "step"),
+    [
+        # A Fleet API entry whose Teslemetry fallback token was revoked: that token is asked for.
+        ("fleet", TESLEMETRY_TOKEN, "reauth_teslemetry"),
+        # Its own sign-in revoked (the fallback token still fine): sign in again.
+        ("fleet", "fleet_access_1", "reauth_fleet"),
+        # A Teslemetry entry: its own token revoked is asked for, whatever the fallback.
+        ("teslemetry", TESLEMETRY_TOKEN, "reauth_teslemetry"),
+        ("teslemetry", "fleet_access_1", "reauth_fleet"),
+    ],
+)
+@pytest.mark.usefixtures("credentials")
+async def test_reauth_of_an_entry_with_both_routes_names_the_rejected_one(
+    hass: HomeAssistant, cloud: FakeCloud, route: str, revoked: str, step: str
+) -> None:
+    entry = _fleet_entry(teslemetry_fallback=True, route=route)
+    entry.add_to_hass(hass)
+    cloud.revoked_tokens.add(revoked)
+    result = await entry.start_reauth_flow(hass)
+    assert result["step_id"] == step
+
+
+async def test_a_fleet_fallback_whose_developer_application_is_gone_asks_to_sign_in_again(
+    hass: HomeAssistant, cloud: FakeCloud
+) -> None:
+    """The application credentials were removed: the fallback needs a new sign-in, which says to add them."""
+    assert await async_setup_component(hass, "application_credentials", {})
+    entry = _fleet_entry(teslemetry_fallback=True, route="teslemetry")
+    entry.add_to_hass(hass)
+    result = await entry.start_reauth_flow(hass)
+    assert result["step_id"] == "reauth_fleet"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "missing_credentials"

@@ -28,8 +28,13 @@ OTHER_SITE_ID = "01HAMBERSITECLOSED0000000"
 
 async def _reconfigure(hass: HomeAssistant, entry: MockConfigEntry, answer: dict[str, Any]) -> dict[str, Any]:
     result = await entry.start_reconfigure_flow(hass)
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["reconfigure_tokens", "reconfigure_fleet"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "reconfigure_tokens"}
+    )
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "reconfigure"
+    assert result["step_id"] == "reconfigure_tokens"
     # The Powerwall is not asked for: the form has the two tokens and the API addresses only.
     assert [str(key) for key in result["data_schema"].schema] == [
         CONF_AMBER_API_TOKEN,

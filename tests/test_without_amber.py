@@ -439,13 +439,30 @@ async def test_reauth_of_a_fleet_entry_signs_in_again(hass: HomeAssistant, cloud
     assert amber_requests(cloud) == []
 
 
+async def test_reauth_names_a_rejected_fleet_fallback(hass: HomeAssistant, cloud: FakeCloud) -> None:
+    """A Teslemetry entry with a Fleet API sign-in as its fallback: Teslemetry's token still works, the
+    sign-in does not (its developer application is gone), so signing in again is what is asked for."""
+    entry = own_entry(
+        **{CONF_FLEET_BASE_URL: FLEET_HOST, "auth_implementation": DOMAIN, "token": _token("fleet_access_1")}
+    )
+    entry.add_to_hass(hass)
+    result = await entry.start_reauth_flow(hass)
+    assert result["step_id"] == "reauth_fleet"
+    assert cloud.requests_to("/products")[0].headers["Authorization"] == f"Bearer {TESLEMETRY_TOKEN}"
+
+
 async def test_reconfigure_never_asks_for_amber(
     hass: HomeAssistant, cloud: FakeCloud, freezer: FrozenDateTimeFactory
 ) -> None:
-    """The form has the Teslemetry token and the addresses (without Amber's); a token for another account is
-    refused, a good one is stored and the entry reloads holding the same schedule."""
+    """The tokens form has the Teslemetry token and the addresses (without Amber's); a token for another
+    account is refused, a good one is stored and the entry reloads holding the same schedule."""
     entry = await set_up(hass, freezer, own_entry())
     result = await entry.start_reconfigure_flow(hass)
+    assert result["type"] is FlowResultType.MENU
+    assert result["menu_options"] == ["reconfigure_tokens", "reconfigure_fleet"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "reconfigure_tokens"}
+    )
     assert result["step_id"] == "reconfigure_powerwall"
     assert [str(key) for key in result["data_schema"].schema] == [CONF_TESLEMETRY_API_TOKEN, "api_addresses"]
     (section,) = [value for key, value in result["data_schema"].schema.items() if str(key) == "api_addresses"]

@@ -5,12 +5,13 @@ reconfiguration; and the options flow."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 import logging
 from typing import Any
 
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
+    SOURCE_RECONFIGURE,
     ConfigEntry,
     ConfigFlowContext,
     ConfigFlowResult,
@@ -20,6 +21,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.core import callback
 from homeassistant.data_entry_flow import section
+from homeassistant.exceptions import ConfigEntryNotReady, UnknownImplementationError
 from homeassistant.helpers import config_entry_oauth2_flow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
@@ -85,6 +87,7 @@ from .options import (
     TeslaSyncOptions,
     entry_options,
 )
+from .routing import async_fleet_token_provider
 from .schedule_flow import (
     CONF_NAME as SCHEDULE_NAME,
     SUBENTRY_TYPE as SCHEDULE_SUBENTRY_TYPE,
@@ -392,24 +395,33 @@ class TeslaSyncConfigFlow(
             LOGGER.debug("Tesla Fleet API region check failed: %s", err)
             return self.async_abort(reason=_error_key("fleet", err))
         route = EnergyRoute.fleet(access_token, base_url)
-        fleet_data = {**data, CONF_POWERWALL_ROUTE: RouteKind.FLEET.value, CONF_FLEET_BASE_URL: base_url}
-        if self.source == SOURCE_REAUTH:
-            entry = self._get_reauth_entry()
-            try:
-                await self._check_energy_site(route, entry.unique_id)
-            except _FlowError as err:
-                return self.async_abort(reason=err.error)
-            return self.async_update_reload_and_abort(entry, data_updates=fleet_data)
+        fleet_data = {**data, CONF_FLEET_BASE_URL: base_url}
+        if self.source in (SOURCE_REAUTH, SOURCE_RECONFIGURE):
+            return await self._async_store_fleet_sign_in(route, fleet_data)
         try:
             self._energy_sites = await self._energy_sites_for(route)
         except _FlowError as err:
             return self.async_abort(reason=err.error)
         self._data.update(fleet_data)
+        self._data[CONF_POWERWALL_ROUTE] = RouteKind.FLEET.value
         if len(self._energy_sites) == 1:
             return await self.async_step_energy_site(
                 {CONF_ENERGY_SITE_ID: str(self._energy_sites[0].energy_site_id)}
             )
         return await self.async_step_energy_site()
+
+    async def _async_store_fleet_sign_in(
+        self, route: EnergyRoute, fleet_data: dict[str, Any]
+    ) -> ConfigFlowResult:
+        """Signed in again (reauth), or as a second route (reconfigure): if the sign-in reaches this entry's
+        Powerwall, store it and reload. The entry keeps its primary route: a Fleet API sign-in added to a
+        Teslemetry entry is its fallback until the owner chooses otherwise."""
+        entry = self._get_reauth_entry() if self.source == SOURCE_REAUTH else self._get_reconfigure_entry()
+        try:
+            await self._check_energy_site(route, entry.unique_id)
+        except _FlowError as err:
+            return self.async_abort(reason=err.error)
+        return self.async_update_reload_and_abort(entry, data_updates=fleet_data)
 
     async def async_step_teslemetry(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Ask for the Teslemetry token."""
@@ -473,6 +485,8 @@ class TeslaSyncConfigFlow(
             except _FlowError as err:
                 if err.error.endswith("_invalid_auth"):
                     return await self.async_step_reauth_amber()
+            if await self._teslemetry_fallback_rejected():
+                return await self.async_step_reauth_teslemetry()
             return await self.async_step_reauth_fleet()
         for key, check in (
             (CONF_AMBER_API_TOKEN, self._amber_sites_for),
@@ -488,8 +502,44 @@ class TeslaSyncConfigFlow(
             return await self.async_step_reauth_amber()
         if failing == [CONF_TESLEMETRY_API_TOKEN]:
             return await self.async_step_reauth_teslemetry()
+        if not failing and await self._fleet_sign_in_rejected():
+            # Teslemetry's token is not the problem: Tesla stopped accepting the Fleet API fallback's sign-in.
+            return await self.async_step_reauth_fleet()
         # Both rejected, or neither check conclusive (say the network is down): the owner may replace both.
         return await self.async_step_reauth_confirm()
+
+    async def _rejects(self, check: Awaitable[object]) -> bool:
+        """Whether a credential's check failed because its service rejected it (not merely unreachable)."""
+        try:
+            await check
+        except _FlowError as err:
+            return err.error.endswith("_invalid_auth")
+        return False
+
+    async def _fleet_sign_in_rejected(self) -> bool:
+        """Whether Tesla rejects the entry's Fleet API sign-in: its refresh token, or its access token at the
+        Powerwall's endpoints. A sign-in whose developer application is gone needs signing in again too."""
+        entry = self._get_reauth_entry()
+        if "token" not in entry.data:
+            return False
+        try:
+            token = await async_fleet_token_provider(self.hass, entry)
+        except UnknownImplementationError:
+            return True
+        except ConfigEntryNotReady:
+            # The application credentials cannot be loaded right now: nothing is known about the sign-in.
+            return False
+        route = EnergyRoute.fleet(token, str(entry.data.get(CONF_FLEET_BASE_URL, FLEET_NA_BASE_URL)))
+        return await self._rejects(self._check_energy_site(route, entry.unique_id))
+
+    async def _teslemetry_fallback_rejected(self) -> bool:
+        """For a Fleet API entry: whether it is the Teslemetry token kept as its fallback that was rejected,
+        while Tesla still accepts the sign-in."""
+        entry = self._get_reauth_entry()
+        token = entry.data.get(CONF_TESLEMETRY_API_TOKEN)
+        if not token or await self._fleet_sign_in_rejected():
+            return False
+        return await self._rejects(self._check_energy_site(token, entry.unique_id))
 
     async def async_step_reauth_amber(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Amber rejected its token: ask for a new one."""
@@ -545,6 +595,58 @@ class TeslaSyncConfigFlow(
         )
 
     async def async_step_reconfigure(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """What to change: the tokens and addresses; a Teslemetry entry can sign in to Tesla's Fleet API as a
+        second route; an entry with both routes can choose which comes first."""
+        entry = self._get_reconfigure_entry()
+        options = ["reconfigure_tokens"]
+        if "token" not in entry.data:
+            options.append("reconfigure_fleet")
+        elif entry.data.get(CONF_TESLEMETRY_API_TOKEN):
+            options.append("reconfigure_primary_route")
+        if len(options) == 1:
+            # A Fleet API entry without Teslemetry: adding a Teslemetry token is on the tokens form.
+            return await self.async_step_reconfigure_tokens()
+        return self.async_show_menu(
+            step_id="reconfigure", menu_options=options, description_placeholders={"title": entry.title}
+        )
+
+    async def async_step_reconfigure_fleet(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Sign in to Tesla's Fleet API as the entry's second route, at the sign-in server and region lookup
+        address its API addresses name; `async_oauth_create_entry` stores it as the fallback."""
+        self._data = dict(self._get_reconfigure_entry().data)
+        return await self.async_step_pick_implementation()
+
+    async def async_step_reconfigure_primary_route(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Choose which of the entry's two routes is tried first; the other stands in while it is down."""
+        entry = self._get_reconfigure_entry()
+        if user_input is not None:
+            route = RouteKind(user_input[CONF_POWERWALL_ROUTE])
+            return self.async_update_reload_and_abort(entry, data_updates={CONF_POWERWALL_ROUTE: route.value})
+        current = entry.data.get(CONF_POWERWALL_ROUTE) or RouteKind.TESLEMETRY.value
+        schema = probatio.Schema(
+            {
+                probatio.Required(CONF_POWERWALL_ROUTE, default=current): SelectSelector(
+                    SelectSelectorConfig(
+                        options=[kind.value for kind in RouteKind],
+                        mode=SelectSelectorMode.LIST,
+                        translation_key="powerwall_route",
+                    )
+                )
+            }
+        )
+        return self.async_show_form(
+            step_id="reconfigure_primary_route",
+            data_schema=schema,
+            description_placeholders={"title": entry.title},
+        )
+
+    async def async_step_reconfigure_tokens(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
         """Rotate a token early or change the API addresses; the Amber site comes next. The Powerwall is
         the entry's identity and stays."""
         entry = self._get_reconfigure_entry()
@@ -578,7 +680,7 @@ class TeslaSyncConfigFlow(
             }
         )
         return self.async_show_form(
-            step_id="reconfigure",
+            step_id="reconfigure_tokens",
             data_schema=schema,
             description_placeholders={"title": entry.title},
             errors=errors,
@@ -636,8 +738,18 @@ class TeslaSyncConfigFlow(
         )
 
     async def _async_reauth_without_amber(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
-        """Without Amber, only the route to the Powerwall has a sign-in or a token to renew."""
+        """Without Amber, only the routes to the Powerwall have a sign-in or a token to renew: the entry's
+        own route's, unless it is its fallback's that was rejected."""
         if entry_data.get(CONF_POWERWALL_ROUTE) == RouteKind.FLEET:
+            if await self._teslemetry_fallback_rejected():
+                return await self.async_step_reauth_teslemetry()
+            return await self.async_step_reauth_fleet()
+        token_rejected = await self._rejects(
+            self._check_energy_site(
+                entry_data[CONF_TESLEMETRY_API_TOKEN], str(entry_data[CONF_ENERGY_SITE_ID])
+            )
+        )
+        if not token_rejected and await self._fleet_sign_in_rejected():
             return await self.async_step_reauth_fleet()
         return await self.async_step_reauth_teslemetry()
 

@@ -116,6 +116,32 @@ async def test_the_region_endpoint_names_the_regional_host(
     assert request.kwargs["headers"]["Authorization"] == f"Bearer {FLEET_TOKEN}"
 
 
+LOCAL_LOOKUP = "http://127.0.0.1:8099/fleet"
+
+
+@pytest.mark.parametrize(
+    ("named", "expected"),
+    [
+        # A plain-http host is used only on the very scheme, host and port the region was asked at (the
+        # simulator, a local proxy) ...
+        ("http://127.0.0.1:8099/fleet/", LOCAL_LOOKUP),
+        # ... not on another port or another host: then the reply's region picks Tesla's public host.
+        ("http://127.0.0.1:9000/fleet", FLEET_EU_BASE_URL),
+        ("http://localhost:8099/fleet", FLEET_EU_BASE_URL),
+        # https is accepted wherever it is.
+        ("https://proxy.example/fleet", "https://proxy.example/fleet"),
+    ],
+)
+async def test_a_plain_http_host_only_on_the_lookup_address(
+    session: aiohttp.ClientSession, mock_http: aioresponses, named: str, expected: str
+) -> None:
+    mock_http.get(
+        f"{LOCAL_LOOKUP}/api/1/users/region",
+        payload={"response": {"region": "eu", "fleet_api_base_url": named}},
+    )
+    assert await find_fleet_base_url(session, FLEET_TOKEN, base_url=LOCAL_LOOKUP) == expected
+
+
 async def test_a_region_reply_without_a_host_is_invalid(
     session: aiohttp.ClientSession, mock_http: aioresponses
 ) -> None:

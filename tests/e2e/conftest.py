@@ -7,6 +7,7 @@ plugin) is lifted with `socket_enabled` for these tests; the connect guard still
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 import os
 from pathlib import Path
 import signal
@@ -156,13 +157,13 @@ def _child_environment() -> dict[str, str]:
     return {key: value for key, value in os.environ.items() if not key.startswith("COV_CORE")}
 
 
-@pytest.fixture
-def dev_home(socket_enabled: None, tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """What `scripts/develop` starts, in a fresh configuration folder: the simulator and Home Assistant
-    with the real frontend, onboarded and with Tesla Sync added. Yields Home Assistant's URL and its log.
-    """
+@contextmanager
+def develop(folder: Path, *options: str) -> Iterator[tuple[str, str, Path]]:
+    """Run what `scripts/develop OPTIONS` starts, with a fresh configuration folder in `folder`: the
+    simulator and Home Assistant with the real frontend, onboarded and with Tesla Sync added. Yields Home
+    Assistant's URL, the simulator's URL and the log, once it says it is ready."""
     hass_port, simulator_port = free_port(), free_port()
-    log = tmp_path / "develop.log"
+    log = folder / "develop.log"
     with log.open("wb") as out:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             [
@@ -170,11 +171,12 @@ def dev_home(socket_enabled: None, tmp_path: Path) -> Iterator[tuple[str, Path]]
                 "-m",
                 "simulator.devhome",
                 "--config",
-                str(tmp_path / "config"),
+                str(folder / "config"),
                 "--hass-port",
                 str(hass_port),
                 "--sim-port",
                 str(simulator_port),
+                *options,
             ],
             cwd=REPO,
             stdout=out,
@@ -190,7 +192,7 @@ def dev_home(socket_enabled: None, tmp_path: Path) -> Iterator[tuple[str, Path]]
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"scripts/develop did not get ready:\n{log.read_text(errors='replace')[-6000:]}")
             time.sleep(0.25)
-        yield url, log
+        yield url, f"http://127.0.0.1:{simulator_port}", log
     finally:
         # SIGTERM: scripts/develop stops Home Assistant (within 30 s), then itself.
         process.terminate()
@@ -200,3 +202,11 @@ def dev_home(socket_enabled: None, tmp_path: Path) -> Iterator[tuple[str, Path]]
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
         sys.stdout.write(log.read_text(errors="replace")[-20000:])
+
+
+@pytest.fixture
+def dev_home(socket_enabled: None, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """What `scripts/develop` starts, in a fresh configuration folder. Yields Home Assistant's URL and its
+    log."""
+    with develop(tmp_path) as (url, _, log):
+        yield url, log
