@@ -85,6 +85,15 @@ class HomeAssistantSetup:
                 raise SetupError(f"Home Assistant did not answer within {within:g} s")
             await asyncio.sleep(0.5)
 
+    async def wait_for_component(self, component: str, *, within: float) -> None:
+        """Poll `/api/config` until Home Assistant has set `component` up (needs the signed-in token)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while component not in (await self._json("GET", "/api/config")).get("components", ()):
+            if loop.time() > deadline:
+                raise SetupError(f"Home Assistant did not set up {component} within {within:g} s")
+            await asyncio.sleep(0.5)
+
     async def _json(self, method: str, path: str, *, auth: bool = True, **kwargs: Any) -> Any:
         headers = {"Authorization": f"Bearer {self.token}"} if auth and self.token else {}
         # As the frontend sends it: where Home Assistant's pages are, for an OAuth2 flow's callback address.
@@ -184,6 +193,9 @@ class HomeAssistantSetup:
     ) -> None:
         """Add the owner's Tesla developer application under Application Credentials (a websocket command,
         as the settings page sends it), unless it is there already (say from a run stopped half way)."""
+        # The HTTP server answers before every component is set up; a command sent to one still loading is
+        # refused as `unknown_command`.
+        await self.wait_for_component("application_credentials", within=60.0)
         existing = await self.command({"type": "application_credentials/list"})
         if any(item.get("domain") == DOMAIN and item.get("client_id") == client_id for item in existing):
             return
