@@ -57,6 +57,7 @@ async def test_saving_options_reloads_the_entry(
         "spike_threshold": 500.0,
         "spike_exit_threshold": 400.0,
         "curtailment_threshold": 1.5,
+        "demand_charge": False,
     }
 
 

@@ -77,6 +77,38 @@ class BillingCycle:
         return previous.replace(day=self.day)
 
 
+class DemandDays(StrEnum):
+    """The days a demand window applies on, as networks publish them."""
+
+    EVERY_DAY = "every_day"
+    WEEKDAYS = "weekdays"
+    WEEKENDS = "weekends"
+
+    @property
+    def weekdays(self) -> frozenset[int]:
+        """The days of the week (Monday = 0)."""
+        if self is DemandDays.WEEKDAYS:
+            return frozenset(range(5))
+        if self is DemandDays.WEEKENDS:
+            return frozenset({5, 6})
+        return frozenset(range(7))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DemandSettings:
+    """An entry's demand charge: `rate` ($/kW per billing cycle) on the peak half hour inside `window`, billed
+    per `cycle`; `applies_to_amber` says whether the Amber rolling tariff tells the Powerwall about it."""
+
+    rate: float
+    window: DemandWindow
+    cycle: BillingCycle = BillingCycle()
+    applies_to_amber: bool = True
+
+    def charge(self, peak_kw: float | None) -> float:
+        """What the cycle's peak costs ($): the peak times the rate; nothing before there is a peak."""
+        return 0.0 if peak_kw is None else peak_kw * self.rate
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class DemandState:
     """The cycle (its start date), the half hour being measured (import energy in kWh and known seconds), the
