@@ -35,6 +35,7 @@ from .coordinator import (
     TeslaSyncRuntimeData,
     default_region,
 )
+from .demand_tracking import DemandTracker
 from .entity import amber_device_info, powerwall_device_info
 from .frontend_assets import async_register_frontend
 from .options import OPT_AEMO_REGION, entry_options
@@ -93,8 +94,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) ->
     # entities unavailable instead of failing the whole entry. Energy needs the site's time zone, and
     # the AEMO region defaults to the one the Amber site's NMI (or the Powerwall's time zone) names.
     prices = None if amber is None else amber.prices
-    region = entry_options(entry, default_region=default_region(prices, site_info.time_zone)).aemo_region
-    aemo = AemoPriceCoordinator(hass, entry, aemo_client, region)
+    options = entry_options(entry, default_region=default_region(prices, site_info.time_zone))
+    aemo = AemoPriceCoordinator(hass, entry, aemo_client, options.aemo_region)
     await asyncio.gather(energy.async_refresh(), aemo.async_refresh())
 
     writer = PowerwallWriter(client=teslemetry_client, site_info=site_info, store=store, state=stored)
@@ -106,6 +107,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) ->
         aemo=aemo,
         live_status=live_status,
     )
+    demand = (
+        None
+        if options.demand is None
+        else DemandTracker(
+            hass, entry, settings=options.demand, live_status=live_status, site_info=site_info, writer=writer
+        )
+    )
     entry.runtime_data = TeslaSyncRuntimeData(
         amber=amber,
         teslemetry_client=teslemetry_client,
@@ -115,8 +123,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) ->
         energy=energy,
         aemo=aemo,
         controller=controller,
+        demand=demand,
     )
     _register_devices(hass, entry)
+    if demand is not None:
+        # Before the entities: they start from the first poll's sample.
+        demand.async_start()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     controller.async_start()
     return True
@@ -180,8 +192,12 @@ async def async_remove_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -> bool:
-    """Unload an entry; the controller's timers and listeners go with it."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    """Unload an entry; the controller's timers and listeners go with it, and the demand tracker's state is
+    written (the next setup, say after an options change, reads the file)."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if (demand := entry.runtime_data.demand) is not None:
+        await demand.async_flush()
+    return unloaded
 
 
 def _repair_stored_options(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -> None:

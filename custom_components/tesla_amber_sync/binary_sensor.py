@@ -9,9 +9,11 @@ from homeassistant.components.binary_sensor import BinarySensorEntity
 from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.util import dt as dt_util
 
 from .control.claims import ClaimSource
 from .coordinator import LiveStatusCoordinator, TeslaSyncConfigEntry
+from .demand_tracking import DemandTracker
 from .entity import ControllerEntity, PowerwallEntity
 
 # Read-only: every value comes from a coordinator.
@@ -23,14 +25,15 @@ async def async_setup_entry(
     entry: TeslaSyncConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the binary sensors of one entry."""
-    async_add_entities(
-        [
-            GridStatusSensor(entry, entry.runtime_data.live_status, "grid_status"),
-            SpikeActiveSensor(entry, "spike_active"),
-            CurtailmentActiveSensor(entry, "curtailment_active"),
-        ]
-    )
+    """Add the binary sensors of one entry (the demand window's only when it has a demand charge)."""
+    entities: list[BinarySensorEntity] = [
+        GridStatusSensor(entry, entry.runtime_data.live_status, "grid_status"),
+        SpikeActiveSensor(entry, "spike_active"),
+        CurtailmentActiveSensor(entry, "curtailment_active"),
+    ]
+    if (demand := entry.runtime_data.demand) is not None:
+        entities.append(DemandWindowSensor(entry, demand, "demand_window_active"))
+    async_add_entities(entities)
 
 
 class GridStatusSensor(PowerwallEntity[LiveStatusCoordinator], BinarySensorEntity):
@@ -93,3 +96,12 @@ class CurtailmentActiveSensor(ControllerEntity, BinarySensorEntity):
             "rule_to_restore": None if curtailment is None else self.controller.owner_export_rule,
             "left_to_owner": self.controller.yielded_settings(ClaimSource.CURTAILMENT),
         }
+
+
+class DemandWindowSensor(PowerwallEntity[DemandTracker], BinarySensorEntity):
+    """On during the half hours whose grid import counts towards the demand charge."""
+
+    @property
+    def is_on(self) -> bool:
+        """Whether the half hour in progress is inside the demand window (local to the site)."""
+        return self.coordinator.window_active(dt_util.utcnow())

@@ -45,6 +45,7 @@ from .options import DEFAULT_REGION
 
 if TYPE_CHECKING:
     from .controller import PowerwallController
+    from .demand_tracking import DemandTracker
 
 # A poll is never planned closer than this to the previous one.
 MIN_POLL_GAP = timedelta(seconds=1)
@@ -75,6 +76,8 @@ class TeslaSyncRuntimeData:
     energy: EnergyHistoryCoordinator
     aemo: AemoPriceCoordinator
     controller: PowerwallController
+    # None when the entry has no demand charge set: nothing is tracked and there are no demand entities.
+    demand: DemandTracker | None = None
 
     @property
     def default_region(self) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 
 from .const import CONF_AMBER_API_TOKEN, CONF_TESLEMETRY_API_TOKEN
 from .coordinator import TeslaSyncConfigEntry
@@ -39,6 +40,7 @@ async def async_get_config_entry_diagnostics(
     controller = runtime.controller
     build = controller.last_build
     prices = None if runtime.amber is None else runtime.amber.prices.data
+    demand = runtime.demand
     return async_redact_data(
         {
             "entry": {"data": dict(entry.data), "options": dict(entry.options), "title": entry.title},
@@ -60,6 +62,15 @@ async def async_get_config_entry_diagnostics(
             },
             "spike": controller.spike_state.as_dict(),
             "curtailment": controller.curtailment_state.as_dict(),
+            # None when the entry has no demand charge set (its settings are in the entry's options).
+            "demand": None
+            if demand is None
+            else {
+                "time_zone": str(demand.time_zone),
+                "window_active": demand.window_active(dt_util.utcnow()),
+                "charge_estimate": demand.charge_estimate,
+                "state": demand.data.as_dict(),
+            },
             "persisted": controller.persisted_state.as_dict(),
         },
         TO_REDACT,

@@ -43,6 +43,7 @@ from .coordinator import (
     TeslaSyncConfigEntry,
     TeslaSyncRuntimeData,
 )
+from .demand_tracking import DemandTracker
 from .entity import AmberEntity, ControllerEntity, PowerwallEntity
 from .tariff import RATE_TOLERANCE, rates_match, slot_index, slot_start
 from .tariff.prices import owner_price
@@ -363,12 +364,63 @@ PRICE_SENSORS: tuple[PriceSensorDescription, ...] = (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class DemandSensorDescription(SensorEntityDescription):
+    """A sensor of the demand charge cycle, read from the demand tracker at a moment."""
+
+    value_fn: Callable[[DemandTracker, datetime], float | None]
+    attributes_fn: Callable[[DemandTracker, datetime], Mapping[str, Any] | None] = lambda *_: None
+    last_reset_fn: Callable[[DemandTracker], datetime | None] = lambda _: None
+
+
+def _peak_attributes(tracker: DemandTracker, _: datetime) -> Mapping[str, Any]:
+    """When the peak half hour started, and the day the cycle began."""
+    peak_half_hour = tracker.peak_half_hour
+    cycle_start = tracker.cycle_start
+    return {
+        "half_hour": None if peak_half_hour is None else peak_half_hour.isoformat(),
+        "cycle_start": None if cycle_start is None else cycle_start.date().isoformat(),
+    }
+
+
+DEMAND_SENSORS: tuple[DemandSensorDescription, ...] = (
+    DemandSensorDescription(
+        key="demand_peak",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
+        value_fn=lambda tracker, _: tracker.peak_kw,
+        attributes_fn=_peak_attributes,
+    ),
+    DemandSensorDescription(
+        key="demand_current_half_hour",
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.KILO_WATT,
+        suggested_display_precision=2,
+        value_fn=lambda tracker, now: tracker.current_half_hour_kw(now),
+        # A warning, not a repair: the owner can still cut the import before the half hour ends.
+        attributes_fn=lambda tracker, now: {"heading_for_new_peak": tracker.heading_for_new_peak(now)},
+    ),
+    DemandSensorDescription(
+        key="demand_charge_estimate",
+        device_class=SensorDeviceClass.MONETARY,
+        state_class=SensorStateClass.TOTAL,
+        native_unit_of_measurement="AUD",
+        suggested_display_precision=2,
+        value_fn=lambda tracker, _: tracker.charge_estimate,
+        last_reset_fn=lambda tracker: tracker.cycle_start,
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: TeslaSyncConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add the sensors of one entry."""
+    """Add the sensors of one entry (the demand charge's only when it has one)."""
     runtime = entry.runtime_data
     entities: list[SensorEntity] = [
         ControllerSensor(entry, description)
@@ -386,6 +438,8 @@ async def async_setup_entry(
     entities.extend(PowerwallSensor(entry, runtime.energy, description) for description in ENERGY_SENSORS)
     entities.append(AemoPriceSensor(entry, runtime.aemo, "aemo_price"))
     entities.append(PowerwallRouteSensor(entry, runtime.live_status, "powerwall_route"))
+    if runtime.demand is not None:
+        entities.extend(DemandSensor(entry, runtime.demand, description) for description in DEMAND_SENSORS)
     amber = runtime.amber
     if amber is not None:
         # Before Amber's first answer (down, or its token rejected) a solar home's usual channels are assumed.
@@ -422,6 +476,34 @@ class PowerwallSensor[DataT](PowerwallEntity[DataUpdateCoordinator[DataT]], Sens
         """The value now; None before the coordinator's first success (energy history may start failing)."""
         data = self.coordinator.data
         return None if data is None else self.entity_description.value_fn(data)
+
+
+class DemandSensor(PowerwallEntity[DemandTracker], SensorEntity):
+    """The demand charge cycle: its peak, the half hour in progress, or what the peak costs."""
+
+    entity_description: DemandSensorDescription
+
+    def __init__(
+        self, entry: TeslaSyncConfigEntry, tracker: DemandTracker, description: DemandSensorDescription
+    ) -> None:
+        """Describe one value of the cycle."""
+        super().__init__(entry, tracker, description.key)
+        self.entity_description = description
+
+    @property
+    def native_value(self) -> float | None:
+        """The value now."""
+        return self.entity_description.value_fn(self.coordinator, dt_util.utcnow())
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """What the description adds."""
+        return self.entity_description.attributes_fn(self.coordinator, dt_util.utcnow())
+
+    @property
+    def last_reset(self) -> datetime | None:
+        """When the cycle (and so the charge) started again from nothing."""
+        return self.entity_description.last_reset_fn(self.coordinator)
 
 
 class PowerwallRouteSensor(PowerwallEntity[LiveStatusCoordinator], SensorEntity):

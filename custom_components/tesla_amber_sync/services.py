@@ -287,6 +287,21 @@ async def _delete_profile(call: ServiceCall) -> None:
     await resolve_entry(call.hass, call).runtime_data.controller.async_delete_profile(call.data[ATTR_NAME])
 
 
+SERVICE_RESET_DEMAND_PEAK = "reset_demand_peak"
+
+
+async def _reset_demand_peak(call: ServiceCall) -> None:
+    entry = resolve_entry(call.hass, call)
+    demand = entry.runtime_data.demand
+    if demand is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="no_demand_charge",
+            translation_placeholders={"title": entry.title},
+        )
+    await demand.async_reset()
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register every service of the integration."""
@@ -309,3 +324,4 @@ def async_setup_services(hass: HomeAssistant) -> None:
     hass.services.async_register(DOMAIN, "save_tariff_profile", _save_profile, PROFILE_SCHEMA)
     hass.services.async_register(DOMAIN, "apply_tariff_profile", _apply_profile, PROFILE_SCHEMA)
     hass.services.async_register(DOMAIN, "delete_tariff_profile", _delete_profile, PROFILE_SCHEMA)
+    hass.services.async_register(DOMAIN, SERVICE_RESET_DEMAND_PEAK, _reset_demand_peak, ENTRY_SCHEMA)

@@ -18,10 +18,12 @@ from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
 from .control.claims import ClaimSource, Setting
+from .control.demand import DemandState
 from .control.restore import RestoreBudget
 
 STORAGE_VERSION: Final = 2
-STORAGE_MINOR_VERSION: Final = 1
+# Minor 2 adds `demand` (the demand tracker's state); a minor 1 file reads as no demand tracked yet.
+STORAGE_MINOR_VERSION: Final = 2
 # Tariffs Tesla Sync writes carry codes starting with this; such a tariff is never the owner's own.
 OWN_TARIFF_CODE_PREFIX: Final = "TESLA_SYNC:"
 
@@ -96,7 +98,8 @@ class PersistedState:
     the Amber claim holds while a new build is incomplete). `amber_claims_mode` is set when the owner let
     Tesla Sync put the Powerwall in time-based control (the repair's fix), and `time_based_control_dismissed`
     when they chose to leave it. `overrides` holds the spike and curtailment machines' own states, and
-    `profiles` saved tariffs.
+    `profiles` saved tariffs. `demand` is the demand tracker's cycle: its peak and the half hour in
+    progress, so both survive a restart.
     """
 
     auto_sync: bool = True
@@ -120,6 +123,7 @@ class PersistedState:
     chosen_schedule: str | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
     profiles: dict[str, Any] = field(default_factory=dict)
+    demand: DemandState = field(default_factory=DemandState)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -142,6 +146,7 @@ class PersistedState:
             "chosen_schedule": self.chosen_schedule,
             "overrides": self.overrides,
             "profiles": self.profiles,
+            "demand": self.demand.as_dict(),
         }
 
     @classmethod
@@ -167,6 +172,8 @@ class PersistedState:
             chosen_schedule=data["chosen_schedule"] if isinstance(data.get("chosen_schedule"), str) else None,
             overrides=dict(data.get("overrides") or {}),
             profiles=dict(data.get("profiles") or {}),
+            # Absent before minor version 2, or unreadable: nothing tracked yet (a peak is never invented).
+            demand=DemandState.from_dict(data.get("demand")),
         )
 
 
@@ -234,6 +241,11 @@ class TeslaSyncStore:
     async def async_save_state(self, state: PersistedState) -> None:
         """Write the state now (not delayed: it records what we are about to do)."""
         await self._store.async_save(state.as_dict())
+
+    def async_delay_save_state(self, state: PersistedState, delay: float) -> None:
+        """Write the state as it is `delay` seconds from now (or at shutdown, if sooner), replacing any
+        delayed write pending; a write now (`async_save_state`) makes it unnecessary."""
+        self._store.async_delay_save(state.as_dict, delay)
 
     async def async_remove(self) -> None:
         """Delete the file when the entry is removed."""

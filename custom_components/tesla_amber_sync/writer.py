@@ -200,6 +200,11 @@ class PowerwallWriter:
         """Persist the state as it is now."""
         await self._store.async_save_state(self.state)
 
+    def schedule_save(self, delay: timedelta) -> None:
+        """Persist the state as it will be after `delay` (records that change every poll: demand tracking);
+        each call replaces the write pending, so callers space their calls at least `delay` apart."""
+        self._store.async_delay_save_state(self.state, delay.total_seconds())
+
     async def async_write(
         self, writes: list[tuple[Setting, Any, ClaimSource]], now: datetime, *, read_back: bool = True
     ) -> WriteResult:

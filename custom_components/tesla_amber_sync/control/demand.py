@@ -112,7 +112,9 @@ class DemandSettings:
 @dataclass(frozen=True, kw_only=True, slots=True)
 class DemandState:
     """The cycle (its start date), the half hour being measured (import energy in kWh and known seconds), the
-    last sample, and the cycle's peak (kW, and the half hour it happened in)."""
+    last sample, and the cycle's peak (kW, and the half hour it happened in). `reset_at` is when the owner
+    cleared the peak by hand inside the cycle (their bill's cycle does not match the setting); None when the
+    cycle began as configured."""
 
     cycle: date | None = None
     half_hour: datetime | None = None
@@ -122,6 +124,7 @@ class DemandState:
     last_w: float | None = None
     peak_kw: float | None = None
     peak_at: datetime | None = None
+    reset_at: datetime | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -139,6 +142,7 @@ class DemandState:
             "last_w": self.last_w,
             "peak_kw": self.peak_kw,
             "peak_at": iso(self.peak_at),
+            "reset_at": iso(self.reset_at),
         }
 
     @classmethod
@@ -163,6 +167,7 @@ class DemandState:
                 last_w=float(data["last_w"]) if data.get("last_w") is not None else None,
                 peak_kw=float(data["peak_kw"]) if data.get("peak_kw") is not None else None,
                 peak_at=moment("peak_at"),
+                reset_at=moment("reset_at"),
             )
         except KeyError, TypeError, ValueError:
             return cls()
@@ -230,7 +235,7 @@ def _enter(
     state = _finish(state, window)
     this_cycle = cycle.start_of(half_hour.astimezone(zone))
     if state.cycle != this_cycle:
-        state = replace(state, cycle=this_cycle, peak_kw=None, peak_at=None)
+        state = replace(state, cycle=this_cycle, peak_kw=None, peak_at=None, reset_at=None)
     return replace(state, half_hour=half_hour, energy_kwh=0.0, known_seconds=0.0)
 
 
@@ -245,3 +250,36 @@ def _finish(state: DemandState, window: DemandWindow) -> DemandState:
     if state.peak_kw is None or mean > state.peak_kw:
         return replace(state, peak_kw=round(mean, 6), peak_at=half_hour)
     return state
+
+
+def reset(state: DemandState, *, at: datetime) -> DemandState:
+    """The owner starts a new cycle at `at`: no peak, and the half hour in progress counts only from now on
+    (what came before belongs to the cycle just cleared). The configured cycle boundaries still reset it."""
+    if at.tzinfo is None:
+        raise ValueError("at must be timezone-aware")
+    at = at.astimezone(UTC)
+    last_at = state.last_at if state.last_at is None else max(state.last_at, at)
+    return replace(
+        state, peak_kw=None, peak_at=None, energy_kwh=0.0, known_seconds=0.0, last_at=last_at, reset_at=at
+    )
+
+
+def heading_for_new_peak(state: DemandState, *, at: datetime, zone: ZoneInfo, window: DemandWindow) -> bool:
+    """Whether the half hour in progress at `at` beats the cycle's peak if the import of the last sample
+    holds to its end (the rest of it at the current power). False with no peak to beat yet, outside the
+    window, before a sample of this half hour, and when too little of it can be known to count at all."""
+    half_hour = state.half_hour
+    if (
+        half_hour is None
+        or state.peak_kw is None
+        or state.last_at is None
+        or state.last_w is None
+        or half_hour_of(at, zone) != half_hour
+        or not window.contains(half_hour)
+    ):
+        return False
+    remaining = (half_hour.astimezone(UTC) + HALF_HOUR - state.last_at).total_seconds()
+    if state.known_seconds + remaining < MIN_COVERAGE * HALF_HOUR.total_seconds():
+        return False
+    projected_kwh = state.energy_kwh + max(state.last_w, 0.0) / 1000 * remaining / 3600
+    return projected_kwh / (HALF_HOUR.total_seconds() / 3600) > state.peak_kw
