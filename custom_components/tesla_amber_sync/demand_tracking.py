@@ -87,7 +87,7 @@ class DemandTracker(DataUpdateCoordinator[DemandState]):
 
     @property
     def peak_kw(self) -> float | None:
-        """The cycle's peak half-hour mean import (kW); None before its first known half hour in the window."""
+        """The cycle's peak half-hour mean import (kW); None before a known half hour in the window."""
         return self.data.peak_kw
 
     @property
