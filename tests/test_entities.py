@@ -67,6 +67,53 @@ async def test_platform_snapshots(
     await snapshot_platform(hass, entity_registry, snapshot, config_entry.entry_id)
 
 
+async def test_demand_entity_snapshots(
+    hass: HomeAssistant,
+    cloud: FakeCloud,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """With a demand charge set ($12.50/kW, 15:00-21:00 every day, monthly from the 1st), its entities join
+    the Powerwall's: registry entry (class, unit, state class, translation key) and state before the
+    window opens."""
+    await hass.config.async_set_time_zone("Australia/Sydney")
+    freezer.move_to(START)
+    config_entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        config_entry,
+        options={
+            "demand_charge": True,
+            "demand_rate": 12.5,
+            "demand_window_start": "15:00",
+            "demand_window_end": "21:00",
+            "demand_days": "every_day",
+            "demand_cycle": "monthly",
+            "demand_cycle_day": 1,
+        },
+    )
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    demand_entries = sorted(
+        (
+            entry
+            for entry in er.async_entries_for_config_entry(entity_registry, config_entry.entry_id)
+            if (entry.translation_key or "").startswith("demand_")
+        ),
+        key=lambda entry: entry.entity_id,
+    )
+    assert [entry.translation_key for entry in demand_entries] == [
+        "demand_window_active",
+        "demand_charge_estimate",
+        "demand_peak",
+        "demand_current_half_hour",
+    ]
+    for entry in demand_entries:
+        assert entry == snapshot(name=f"{entry.entity_id}-entry")
+        assert hass.states.get(entry.entity_id) == snapshot(name=f"{entry.entity_id}-state")
+
+
 async def test_settings_diagnostics_and_rarely_used_entities(
     hass: HomeAssistant, init_integration: MockConfigEntry, entity_registry: er.EntityRegistry
 ) -> None:
