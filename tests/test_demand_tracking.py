@@ -182,6 +182,31 @@ async def test_the_peak_resets_at_the_cycle_start(
         assert attribute(hass, PEAK, "cycle_start") == "2026-11-01"
 
 
+async def test_a_cycle_starts_on_time_while_the_powerwall_is_unreachable(
+    hass: HomeAssistant, cloud: FakeCloud, config_entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    """Live status fails from 23:45 past midnight: the daily cycle still starts at midnight (the peak of the
+    day before is not shown as today's), and the window's end is seen on time."""
+    options = {
+        **DEMAND,
+        "demand_window_start": "20:00",
+        "demand_window_end": "00:00",
+        "demand_cycle": "daily",
+    }
+    evening = SATURDAY.replace(day=29)
+    await set_up(hass, cloud, config_entry, freezer, local(23, 0, day=evening), options, watts=3000.0)
+    await run_until(hass, freezer, cloud, local(23, 45, day=evening), 3000.0)
+    assert float(state(hass, PEAK)) == pytest.approx(3.0, abs=0.01)
+    cloud.fail("/live_status", 503, times=1000)
+    await run_until(hass, freezer, cloud, local(23, 59, 50, day=evening), 3000.0)
+    assert state(hass, WINDOW) == "on"
+    assert float(state(hass, PEAK)) == pytest.approx(3.0, abs=0.01)
+    await run_until(hass, freezer, cloud, local(0, 0, 10, day=evening + timedelta(days=1)), 3000.0)
+    assert state(hass, WINDOW) == "off"
+    assert state(hass, PEAK) == "unknown"
+    assert attribute(hass, PEAK, "cycle_start") == "2026-11-30"
+
+
 async def test_a_reload_mid_half_hour_continues_it(
     hass: HomeAssistant,
     cloud: FakeCloud,
