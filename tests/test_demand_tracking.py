@@ -266,6 +266,28 @@ async def test_a_restart_mid_half_hour_continues_from_the_store(
     assert float(state(hass, CHARGE)) == pytest.approx(75.0, abs=0.1)
 
 
+async def test_the_state_is_written_once_a_minute_not_every_poll(
+    hass: HomeAssistant,
+    cloud: FakeCloud,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Polls every 30 seconds do not each write the file: the state of the half hour in progress is
+    written within a minute of changing (as it is then), so a crash loses at most about a minute of it."""
+    await set_up(hass, cloud, config_entry, freezer, local(15, 0), watts=2000.0)
+    key = f"{DOMAIN}.{config_entry.entry_id}"
+    await run_until(hass, freezer, cloud, local(15, 0, 50), 2000.0)
+    written = hass_storage.get(key, {}).get("data", {}).get("demand", {})
+    assert written.get("known_seconds", 0) < 30
+    await run_until(hass, freezer, cloud, local(15, 1, 10), 2000.0)
+    assert stored_demand(hass_storage, config_entry)["known_seconds"] >= 60
+    await run_until(hass, freezer, cloud, local(15, 1, 50), 2000.0)
+    assert stored_demand(hass_storage, config_entry)["known_seconds"] < 90
+    await run_until(hass, freezer, cloud, local(15, 2, 10), 2000.0)
+    assert stored_demand(hass_storage, config_entry)["known_seconds"] >= 120
+
+
 async def test_a_store_from_before_demand_tracking_starts_afresh(
     hass: HomeAssistant,
     cloud: FakeCloud,
