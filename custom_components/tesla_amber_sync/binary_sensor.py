@@ -6,7 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from homeassistant.components.binary_sensor import BinarySensorEntity
-from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+from homeassistant.components.binary_sensor.const import (
+    DOMAIN as BINARY_SENSOR_DOMAIN,
+    BinarySensorDeviceClass,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
@@ -14,10 +17,12 @@ from homeassistant.util import dt as dt_util
 from .control.claims import ClaimSource
 from .coordinator import LiveStatusCoordinator, TeslaSyncConfigEntry
 from .demand_tracking import DemandTracker
-from .entity import ControllerEntity, PowerwallEntity
+from .entity import ControllerEntity, PowerwallEntity, async_remove_entities
 
 # Read-only: every value comes from a coordinator.
 PARALLEL_UPDATES = 0
+
+DEMAND_WINDOW = "demand_window_active"
 
 
 async def async_setup_entry(
@@ -32,7 +37,9 @@ async def async_setup_entry(
         CurtailmentActiveSensor(entry, "curtailment_active"),
     ]
     if (demand := entry.runtime_data.demand) is not None:
-        entities.append(DemandWindowSensor(entry, demand, "demand_window_active"))
+        entities.append(DemandWindowSensor(entry, demand, DEMAND_WINDOW))
+    else:
+        async_remove_entities(hass, entry, BINARY_SENSOR_DOMAIN, [DEMAND_WINDOW])
     async_add_entities(entities)
 
 

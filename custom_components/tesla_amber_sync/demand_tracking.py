@@ -160,8 +160,9 @@ class DemandTracker(DataUpdateCoordinator[DemandState]):
             LOGGER.debug("Demand cycle %s ended; a new one starts on %s", self.data.cycle, state.cycle)
         self._writer.state.demand = state
         if self._save_due is None or now >= self._save_due:
-            self._writer.schedule_save(SAVE_DELAY)
             self._save_due = now + SAVE_DELAY
+        # Every sample aims at the same moment: the write pending is replaced, never put off.
+        self._writer.schedule_save(self._save_due - now)
         self.async_set_updated_data(state)
 
     @callback

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.update_coordinator import CoordinatorEntity, DataUpdateCoordinator
@@ -41,6 +43,19 @@ def amber_device_info(amber: AmberRuntime) -> DeviceInfo:
         name="Amber Electric",
         configuration_url="https://app.amber.com.au",
     )
+
+
+@callback
+def async_remove_entities(
+    hass: HomeAssistant, entry: TeslaSyncConfigEntry, domain: str, keys: list[str]
+) -> None:
+    """Forget the entities of `keys` on one platform that the entry no longer has (the owner turned off the
+    setting they show), so none lingers as unavailable."""
+    registry = er.async_get(hass)
+    for key in keys:
+        entity_id = registry.async_get_entity_id(domain, DOMAIN, f"{entry.unique_id}_{key}")
+        if entity_id is not None:
+            registry.async_remove(entity_id)
 
 
 class TeslaSyncEntity[CoordinatorT: DataUpdateCoordinator[Any]](CoordinatorEntity[CoordinatorT]):

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from homeassistant.components.sensor import (
+    DOMAIN as SENSOR_DOMAIN,
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
@@ -44,7 +45,7 @@ from .coordinator import (
     TeslaSyncRuntimeData,
 )
 from .demand_tracking import DemandTracker
-from .entity import AmberEntity, ControllerEntity, PowerwallEntity
+from .entity import AmberEntity, ControllerEntity, PowerwallEntity, async_remove_entities
 from .tariff import RATE_TOLERANCE, rates_match, slot_index, slot_start
 from .tariff.prices import owner_price
 
@@ -440,6 +441,8 @@ async def async_setup_entry(
     entities.append(PowerwallRouteSensor(entry, runtime.live_status, "powerwall_route"))
     if runtime.demand is not None:
         entities.extend(DemandSensor(entry, runtime.demand, description) for description in DEMAND_SENSORS)
+    else:
+        async_remove_entities(hass, entry, SENSOR_DOMAIN, [description.key for description in DEMAND_SENSORS])
     amber = runtime.amber
     if amber is not None:
         # Before Amber's first answer (down, or its token rejected) a solar home's usual channels are assumed.

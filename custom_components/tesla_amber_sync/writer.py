@@ -201,8 +201,8 @@ class PowerwallWriter:
         await self._store.async_save_state(self.state)
 
     def schedule_save(self, delay: timedelta) -> None:
-        """Persist the state as it will be after `delay` (records that change every poll: demand tracking);
-        each call replaces the write pending, so callers space their calls at least `delay` apart."""
+        """Persist the state as it will be after `delay` (records that change every poll: demand tracking),
+        or at shutdown if sooner; each call replaces the write pending."""
         self._store.async_delay_save_state(self.state, delay.total_seconds())
 
     async def async_write(
