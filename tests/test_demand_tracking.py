@@ -147,6 +147,21 @@ async def test_a_window_is_tracked_half_hour_by_half_hour(
     assert state(hass, HALF_HOUR) == "unknown"
 
 
+async def test_the_window_follows_the_powerwalls_time_zone(
+    hass: HomeAssistant, cloud: FakeCloud, config_entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    """A Powerwall in Adelaide (half an hour behind Sydney, where Home Assistant is set): its 15:00 window
+    opens at 15:30 Sydney time, and its half hours are Adelaide's."""
+    cloud.site_info["installation_time_zone"] = "Australia/Adelaide"
+    await set_up(hass, cloud, config_entry, freezer, local(15, 20), watts=5000.0)
+    assert state(hass, WINDOW) == "off"
+    await run_until(hass, freezer, cloud, local(15, 31), 5000.0)
+    assert state(hass, WINDOW) == "on"
+    await run_until(hass, freezer, cloud, local(16, 1), 5000.0)
+    assert float(state(hass, PEAK)) == pytest.approx(5.0, abs=0.01)
+    assert attribute(hass, PEAK, "half_hour") == "2026-11-21T15:00:00+10:30"
+
+
 @pytest.mark.parametrize(
     ("cycle", "resets"),
     [
