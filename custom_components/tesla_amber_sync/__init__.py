@@ -37,7 +37,14 @@ from .coordinator import (
 )
 from .entity import amber_device_info, powerwall_device_info
 from .frontend_assets import async_register_frontend
-from .options import OPT_AEMO_REGION, entry_options
+from .options import (
+    OPT_AEMO_REGION,
+    OPT_DEMAND_CHARGE,
+    OPT_DEMAND_RATE,
+    OPT_DEMAND_WINDOW_END,
+    OPT_DEMAND_WINDOW_START,
+    entry_options,
+)
 from .removal import async_give_back
 from .routing import async_energy_client
 from .services import async_setup_services
@@ -192,9 +199,11 @@ def _repair_stored_options(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -> 
     LOGGER.warning(
         "Options %s of %s could not work and were reset to their defaults", sorted(problems), entry.title
     )
-    hass.config_entries.async_update_entry(
-        entry, options={key: value for key, value in entry.options.items() if key not in problems}
-    )
+    options = {key: value for key, value in entry.options.items() if key not in problems}
+    if problems.keys() & {OPT_DEMAND_RATE, OPT_DEMAND_WINDOW_START, OPT_DEMAND_WINDOW_END}:
+        # A demand charge has no default rate or window: without them it is off until set again.
+        options[OPT_DEMAND_CHARGE] = False
+    hass.config_entries.async_update_entry(entry, options=options)
     ir.async_create_issue(
         hass,
         DOMAIN,

@@ -10,7 +10,7 @@ from recorded facts (`control.status.derive_status`), never set by hand.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
@@ -30,6 +30,13 @@ from .control import commands, curtailment as curtailment_machine, spike as spik
 from .control.claims import Claim, ClaimSource, Plan, Setting, plan
 from .control.commands import Command, CommandKind
 from .control.curtailment import CurtailmentAction, CurtailmentSettings, CurtailmentState
+from .control.demand_tariff import (
+    amber_demand_flags,
+    demand_rates_for_slots,
+    flags_label,
+    slot_time,
+    window_disagrees,
+)
 from .control.push_policy import REASSERT_AFTER, PushHistory, PushTrigger, PushVerdict, decide_push
 from .control.restore import RestoreBudget
 from .control.spike import SpikeAction, SpikeSettings, SpikeState, SpikeStep
@@ -135,6 +142,8 @@ class PowerwallController:
         # How the last write of a chosen schedule or profile went (the status of an entry without Amber).
         self._last_chosen_write: WriteOutcome | None = None
         self._build_key: tuple[int, datetime] | None = None
+        # The Amber reply whose demand-window flags were last checked against the owner's window.
+        self._demand_flags_checked: int | None = None
         self._last_aemo_seen: tuple[datetime, float, AemoPriceStatus] | None = None
         self.forecast_price = ForecastPrice.PREDICTED
         self.last_build: TariffBuild | None = None
@@ -708,6 +717,7 @@ class PowerwallController:
         await self._step_curtailment(now)
         await self._step_command(now)
         self._build_amber(now, trigger)
+        self._check_demand_window()
         claims = self._claims(now)
         result = self._plan(claims, now)
         writes = self._choose_writes(result, now, trigger)
@@ -937,6 +947,12 @@ class PowerwallController:
             forecast_price=self.forecast_price,
             has_feed_in=data.has_feed_in,
         )
+        demand = self.options.demand
+        if build.tariff is not None and demand is not None and demand.applies_to_amber:
+            # Each slot stands for the half hour of its next occurrence (today's or tomorrow's date): the
+            # demand rate goes where that half hour is inside the owner's window.
+            rates = demand_rates_for_slots(demand, [slot.start for slot in build.slots])
+            build = replace(build, tariff=apply_tesla_rules(replace(build.tariff, demand_rates=rates)))
         self.last_build = build
         if build.tariff is None:
             LOGGER.info("Not pushing an incomplete tariff: %s", build.problem or "")
@@ -944,6 +960,50 @@ class PowerwallController:
         self.state.amber_content = encode_tariff(
             build.tariff, code=TARIFF_CODE, name=TARIFF_NAME, utility=TARIFF_UTILITY
         )
+
+    def _check_demand_window(self) -> None:
+        """Once per Amber reply: a repair issue while the owner's demand window disagrees with the half hours
+        Amber flags for a whole day; it goes when a whole day agrees (or the charge is off)."""
+        data = None if self._prices is None else self._prices.data
+        if data is None or id(data) == self._demand_flags_checked:
+            return
+        self._demand_flags_checked = id(data)
+        issue_id = self._issue_id("demand_window_mismatch")
+        demand = self.options.demand
+        if demand is None:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            return
+        zone = self.time_zone
+        verdicts = [
+            (day, flags, window_disagrees(demand.window, zone, day, flags))
+            for day, flags in sorted(amber_demand_flags(data.intervals, zone).items())
+        ]
+        disagreeing = [(day, flags) for day, flags, verdict in verdicts if verdict]
+        if disagreeing:
+            day, flags = disagreeing[-1]
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="demand_window_mismatch",
+                translation_placeholders={
+                    "title": self._entry.title,
+                    "day": day.isoformat(),
+                    "amber": flags_label(flags),
+                    "configured": flags_label(
+                        {
+                            index: demand.window.contains(
+                                datetime.combine(day, slot_time(index), tzinfo=zone)
+                            )
+                            for index in range(SLOTS_PER_DAY)
+                        }
+                    ),
+                },
+            )
+        elif any(verdict is False for _, _, verdict in verdicts):
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
 
     def _normal_tariff(self, now: datetime) -> DayTariff:
         """What the Powerwall should follow outside a spike window, never nothing."""
