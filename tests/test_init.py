@@ -11,6 +11,7 @@ from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
+from tests.options_helpers import open_options_form
 from custom_components.tesla_amber_sync.const import DOMAIN
 
 from .conftest import AFTER_BOUNDARY_POLL, AMBER_TOKEN, START, TESLEMETRY_TOKEN
@@ -244,7 +245,7 @@ async def test_upper_case_region_of_an_older_entry_is_migrated(
     assert entry.options == {"aemo_region": "vic1", "spike_detection": False}
     # The AEMO price shown is Victoria's, the region the owner chose.
     assert hass.states.get("sensor.home_powerwall_aemo_price").attributes["region"] == "VIC1"
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await open_options_form(hass, entry.entry_id)
     suggested = {str(key): key.description["suggested_value"] for key in result["data_schema"].schema}
     assert suggested["aemo_region"] == "vic1"
 

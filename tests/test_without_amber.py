@@ -21,6 +21,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from syrupy.assertion import SnapshotAssertion
 
+from tests.options_helpers import open_options_form
 from custom_components.tesla_amber_sync import PLATFORMS
 from custom_components.tesla_amber_sync.const import (
     CONF_ENERGY_SITE_ID,
@@ -225,7 +226,7 @@ async def test_the_region_follows_the_powerwalls_time_zone(
     entry = await set_up(hass, freezer, own_entry())
     assert hass.states.get("sensor.home_powerwall_aemo_price").attributes["region"] == "NSW1"
     assert cloud.requests_to("/ELEC_NEM_SUMMARY")
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await open_options_form(hass, entry.entry_id)
     suggested = {str(key): key.description["suggested_value"] for key in result["data_schema"].schema}
     assert suggested["aemo_region"] == "nsw1"
     assert suggested["spike_detection"] is False
@@ -242,7 +243,7 @@ async def test_a_site_outside_the_nem_has_no_spike_response(
     assert cloud.requests_to("/ELEC_NEM_SUMMARY") == []
     assert hass.states.get("sensor.home_powerwall_aemo_price").state == STATE_UNAVAILABLE
     assert hass.states.get("switch.home_powerwall_spike_detection").state == STATE_OFF
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await open_options_form(hass, entry.entry_id)
     suggested = {str(key): key.description["suggested_value"] for key in result["data_schema"].schema}
     assert suggested["aemo_region"] == "none"
     assert hass.states.get(SELECT).state == NAME
@@ -507,7 +508,7 @@ async def test_the_options_offer_outside_the_nem_only_without_amber(
     config_entry.add_to_hass(hass)
 
     async def regions(of: MockConfigEntry) -> list[str]:
-        result = await hass.config_entries.options.async_init(of.entry_id)
+        result = await open_options_form(hass, of.entry_id)
         (selector,) = [value for key, value in result["data_schema"].schema.items() if key == "aemo_region"]
         return list(selector.config["options"])
 

@@ -229,7 +229,7 @@ class TeslaSyncOptionsFlow(OptionsFlowWithReload):
             values = {**values, **user_input}
         schema_fields: dict[Any, Any] = {
             probatio.Required(OPT_DEMAND_CHARGE): BooleanSelector(),
-            probatio.Optional(OPT_DEMAND_RATE): _number(0, MAX_DEMAND_RATE, 0.0001, "$/kW"),
+            probatio.Optional(OPT_DEMAND_RATE): _number(0, MAX_DEMAND_RATE, 0.01, "$/kW"),
             probatio.Optional(OPT_DEMAND_WINDOW_START): TimeSelector(),
             probatio.Optional(OPT_DEMAND_WINDOW_END): TimeSelector(),
             probatio.Required(OPT_DEMAND_DAYS): SelectSelector(
