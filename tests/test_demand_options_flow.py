@@ -109,7 +109,12 @@ async def test_turning_the_charge_off_stores_only_off(
         ({"demand_rate": 0}, "demand_rate", "invalid_demand_rate", "above 0 and at most 100 $/kW."),
         ({"demand_rate": float("nan")}, "demand_rate", "invalid_demand_rate", "at most 100 $/kW."),
         ({"demand_rate": None}, "demand_rate", "invalid_demand_rate", "at most 100 $/kW."),
-        ({"demand_window_start": "15:15:00"}, "demand_window_start", "invalid_demand_window_start", "15:30)."),
+        (
+            {"demand_window_start": "15:15:00"},
+            "demand_window_start",
+            "invalid_demand_window_start",
+            "15:30).",
+        ),
         ({"demand_window_end": "20:59"}, "demand_window_end", "invalid_demand_window_end", "21:30)."),
         ({"demand_window_start": None}, "demand_window_start", "invalid_demand_window_start", "15:30)."),
         ({"demand_months": []}, "demand_months", "invalid_demand_months", "applies in."),
@@ -133,7 +138,9 @@ async def test_every_demand_problem_is_refused_by_name(
     assert result["errors"] == {field: error}
     assert dict(init_integration.options) == {}
     translations = await async_get_translations(hass, "en", "options", [DOMAIN])
-    text = translations[f"component.{DOMAIN}.options.error.{error}"].format(**result["description_placeholders"])
+    text = translations[f"component.{DOMAIN}.options.error.{error}"].format(
+        **result["description_placeholders"]
+    )
     assert text.endswith(message)
 
 
