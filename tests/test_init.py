@@ -11,8 +11,8 @@ from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
-from tests.options_helpers import open_options_form
 from custom_components.tesla_amber_sync.const import DOMAIN
+from tests.options_helpers import open_options_form
 
 from .conftest import AFTER_BOUNDARY_POLL, AMBER_TOKEN, START, TESLEMETRY_TOKEN
 from .fake_cloud import AMBER_SITE_ID, ENERGY_SITE_ID, FakeCloud

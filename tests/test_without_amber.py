@@ -21,7 +21,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from syrupy.assertion import SnapshotAssertion
 
-from tests.options_helpers import open_options_form
 from custom_components.tesla_amber_sync import PLATFORMS
 from custom_components.tesla_amber_sync.const import (
     CONF_ENERGY_SITE_ID,
@@ -32,6 +31,7 @@ from custom_components.tesla_amber_sync.const import (
 )
 from custom_components.tesla_amber_sync.diagnostics import async_get_config_entry_diagnostics
 from custom_components.tesla_amber_sync.tariff import DayTariff, decode_tariff, encode_tariff
+from tests.options_helpers import open_options_form
 
 from .conftest import START, TESLEMETRY_TOKEN, past_first_poll
 from .fake_cloud import ENERGY_SITE_ID, FakeCloud, load_fixture
