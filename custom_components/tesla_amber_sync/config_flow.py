@@ -232,10 +232,10 @@ class TeslaSyncOptionsFlow(OptionsFlowWithReload):
             probatio.Optional(OPT_DEMAND_RATE): _number(0, MAX_DEMAND_RATE, 0.01, "$/kW"),
             probatio.Optional(OPT_DEMAND_WINDOW_START): TimeSelector(),
             probatio.Optional(OPT_DEMAND_WINDOW_END): TimeSelector(),
-            probatio.Required(OPT_DEMAND_DAYS): SelectSelector(
+            probatio.Optional(OPT_DEMAND_DAYS): SelectSelector(
                 SelectSelectorConfig(options=[d.value for d in DemandDays], translation_key="demand_days")
             ),
-            probatio.Required(OPT_DEMAND_MONTHS): SelectSelector(
+            probatio.Optional(OPT_DEMAND_MONTHS): SelectSelector(
                 SelectSelectorConfig(
                     options=list(MONTH_CHOICES),
                     multiple=True,
@@ -243,13 +243,13 @@ class TeslaSyncOptionsFlow(OptionsFlowWithReload):
                     translation_key="month",
                 )
             ),
-            probatio.Required(OPT_DEMAND_CYCLE): SelectSelector(
+            probatio.Optional(OPT_DEMAND_CYCLE): SelectSelector(
                 SelectSelectorConfig(options=[c.value for c in CycleKind], translation_key="demand_cycle")
             ),
-            probatio.Required(OPT_DEMAND_CYCLE_DAY): _number(1, MAX_CYCLE_DAY, 1, "day"),
+            probatio.Optional(OPT_DEMAND_CYCLE_DAY): _number(1, MAX_CYCLE_DAY, 1, "day"),
         }
         if has_amber:
-            schema_fields[probatio.Required(OPT_DEMAND_APPLIES_TO_AMBER)] = BooleanSelector()
+            schema_fields[probatio.Optional(OPT_DEMAND_APPLIES_TO_AMBER)] = BooleanSelector()
         schema = probatio.Schema(schema_fields)
         return self.async_show_form(
             step_id="demand_charge",
@@ -295,7 +295,7 @@ def _demand_input(user_input: dict[str, Any], current: TeslaSyncOptions) -> dict
     the "applies to Amber" flag it was not asked kept as it was."""
     if not user_input.get(OPT_DEMAND_CHARGE):
         return {OPT_DEMAND_CHARGE: False}
-    answer = {**user_input, OPT_DEMAND_CYCLE_DAY: int(user_input[OPT_DEMAND_CYCLE_DAY])}
+    answer = {**user_input, OPT_DEMAND_CYCLE_DAY: int(user_input.get(OPT_DEMAND_CYCLE_DAY, 1))}
     if OPT_DEMAND_APPLIES_TO_AMBER not in answer:
         answer[OPT_DEMAND_APPLIES_TO_AMBER] = current.demand.applies_to_amber if current.demand else True
     return answer
