@@ -61,6 +61,7 @@ from .tariff.model import slot_index
 from .tariff.prices import CENTS_PER_DOLLAR, owner_price
 from .tariff.rates_now import rates_at
 from .tariff.schedule import CustomSchedule
+from .tariff.schedule_demand import schedule_with_demand
 from .tariff.schedule_encode import encode_schedule
 from .tariff.schedule_parse import parse_schedule
 from .tariff.spike import build_spike_tariff, spike_window_slots
@@ -534,7 +535,9 @@ class PowerwallController:
         title_schedule = self.schedules().get(subentry_id)
         if title_schedule is None or title_schedule[1] is None:
             return None
-        return encode_schedule(title_schedule[1], code=SCHEDULE_TARIFF_CODE)
+        # A schedule with demand rates of its own keeps them; one without gets the entry's demand charge.
+        schedule = schedule_with_demand(title_schedule[1], self.options.demand)
+        return encode_schedule(schedule, code=SCHEDULE_TARIFF_CODE)
 
     @property
     def chosen_tariff(self) -> str | None:
