@@ -4,6 +4,7 @@ reload, and the repair issue when the window disagrees with Amber's flags."""
 
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ from tests.options_helpers import open_options_form
 from .conftest import START, past_first_poll
 from .fake_cloud import FakeCloud
 from .test_sync import advance
+from .test_without_amber import SCHEDULE, own_entry, set_up as set_up_without_amber
 
 SYDNEY = ZoneInfo("Australia/Sydney")
 STATUS = "sensor.home_powerwall_sync_status"
@@ -204,3 +206,53 @@ async def test_no_repair_without_flags_or_without_a_charge(
     assert (
         ir.async_get(hass).async_get_issue(DOMAIN, f"demand_window_mismatch_{config_entry.entry_id}") is None
     )
+
+
+async def test_a_custom_schedule_without_demand_rates_gets_the_entry_s_window(
+    hass: HomeAssistant, cloud: FakeCloud, freezer: FrozenDateTimeFactory
+) -> None:
+    """The first schedule (weekday Peak and weekend Weekend 15:00-21:00, Off-peak otherwise) with the
+    every-day 15:00-21:00 charge: the periods inside the window carry the rate under their "(demand)" names,
+    the rest none; the read-back verifies it."""
+    entry = await set_up_without_amber(hass, freezer, own_entry(), options=EVENINGS)
+    pushed = cloud.tariff_pushes()[-1]
+    assert pushed["code"] == "TESLA_SYNC:SCHEDULE"
+    assert pushed["demand_charges"] == {
+        "ALL": {"rates": {"ALL": 0}},
+        "All year": {"rates": {"Peak (demand)": 12.5, "Weekend (demand)": 12.5}},
+        "Winter": {},
+    }
+    assert pushed["energy_charges"]["All year"] == {
+        "rates": {"Peak (demand)": 0.55, "Off-peak": 0.2, "Weekend (demand)": 0.25}
+    }
+    assert pushed["seasons"]["All year"]["tou_periods"]["Peak (demand)"] == {
+        "periods": [
+            {
+                "fromDayOfWeek": 0,
+                "toDayOfWeek": 4,
+                "fromHour": 15,
+                "fromMinute": 0,
+                "toHour": 21,
+                "toMinute": 0,
+            }
+        ]
+    }
+    assert pushed["sell_tariff"]["demand_charges"] == {"ALL": {"rates": {"ALL": 0}}}
+    assert hass.states.get(STATUS).state == "synced"
+    assert entry.options["demand_rate"] == 12.5
+
+
+async def test_a_schedule_s_own_demand_rates_win(
+    hass: HomeAssistant, cloud: FakeCloud, freezer: FrozenDateTimeFactory
+) -> None:
+    """A schedule with a demand rate on its Peak keeps exactly that; the entry's window is not laid over."""
+    schedule = copy.deepcopy(SCHEDULE)
+    schedule["seasons"][0]["periods"][0]["demand"] = 0.3
+    await set_up_without_amber(hass, freezer, own_entry(schedule), options=EVENINGS)
+    pushed = cloud.tariff_pushes()[-1]
+    assert pushed["demand_charges"] == {
+        "ALL": {"rates": {"ALL": 0}},
+        "All year": {"rates": {"Peak": 0.3}},
+        "Winter": {},
+    }
+    assert set(pushed["seasons"]["All year"]["tou_periods"]) == {"Peak", "Off-peak", "Weekend"}
