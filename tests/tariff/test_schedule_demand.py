@@ -127,8 +127,10 @@ def test_the_window_splits_the_periods_it_cuts() -> None:
     split = schedule_with_demand(TOU, WEEKDAY_EVENINGS)
     (season,) = split.seasons
     assert season.name == "All year"
-    found = {(p.name, p.start.strftime("%H:%M"), p.end.strftime("%H:%M"), tuple(sorted(p.days)), p.rates.demand)
-             for p in season.periods}  # fmt: skip
+    found = {
+        (p.name, f"{p.start:%H:%M}", f"{p.end:%H:%M}", tuple(sorted(p.days)), p.rates.demand)
+        for p in season.periods
+    }
     assert found == {
         ("Off-peak", "00:00", "14:00", (0, 1, 2, 3, 4, 5, 6), None),
         ("Peak", "14:00", "15:00", (0, 1, 2, 3, 4), None),
