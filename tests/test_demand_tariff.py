@@ -123,6 +123,18 @@ async def test_the_spike_tariff_keeps_the_demand_charges(
     assert spike["sell_tariff"]["demand_charges"] == NO_DEMAND_BLOCK
 
 
+async def test_a_battery_command_tariff_keeps_the_demand_charges(
+    hass: HomeAssistant, cloud: FakeCloud, config_entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    """A forced charge prices now at 0; the demand charges of the Amber tariff it replaces stay."""
+    await set_up(hass, cloud, freezer, config_entry, EVENINGS)
+    await hass.services.async_call(DOMAIN, "force_charge", {"duration": 30, "target": 70}, blocking=True)
+    command = cloud.tariff_pushes()[-1]
+    assert command["code"] == "TESLA_SYNC:COMMAND"
+    assert command["energy_charges"]["Summer"]["rates"]["PERIOD_13_00"] == 0.0
+    assert command["demand_charges"] == EVENINGS_BLOCK
+
+
 async def test_a_powerwall_that_drops_the_demand_charges_is_not_verified(
     hass: HomeAssistant,
     cloud: FakeCloud,
