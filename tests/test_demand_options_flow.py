@@ -200,7 +200,7 @@ async def test_amber_s_flagged_window_is_offered_when_none_is_set(
     )
     result = await open_options_form(hass, config_entry.entry_id, "demand_charge")
     assert suggested(result)["demand_window_start"] == "17:00"
-    assert result["description_placeholders"]["amber_window"] == "none seen"
+    assert result["description_placeholders"]["amber_window"] == "-"
 
 
 async def test_without_amber_the_form_does_not_ask_about_amber(
@@ -209,7 +209,7 @@ async def test_without_amber_the_form_does_not_ask_about_amber(
     entry = await set_up(hass, freezer, own_entry())
     result = await open_options_form(hass, entry.entry_id, "demand_charge")
     assert "demand_applies_to_amber" not in fields(result)
-    assert result["description_placeholders"]["amber_window"] == "none seen"
+    assert result["description_placeholders"]["amber_window"] == "-"
     answer = {key: value for key, value in DEMAND.items() if key != "demand_applies_to_amber"}
     result = await hass.config_entries.options.async_configure(result["flow_id"], answer)
     await hass.async_block_till_done()

@@ -258,7 +258,7 @@ class TeslaSyncOptionsFlow(OptionsFlowWithReload):
             description_placeholders={
                 "max_rate": f"{MAX_DEMAND_RATE:g}",
                 "max_day": str(MAX_CYCLE_DAY),
-                "amber_window": "none seen" if offered is None else f"{offered[0]:%H:%M}-{offered[1]:%H:%M}",
+                "amber_window": "-" if offered is None else f"{offered[0]:%H:%M}-{offered[1]:%H:%M}",
             },
         )
 

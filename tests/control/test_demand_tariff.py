@@ -30,6 +30,7 @@ from custom_components.tesla_amber_sync.control.option_rules import (
     demand_problems,
     option_problems,
 )
+from custom_components.tesla_amber_sync.options import demand_from_mapping
 from custom_components.tesla_amber_sync.tariff import build_rolling_tariff
 
 # Every Australian zone, with and without daylight saving (Lord Howe shifts by half an hour).
@@ -214,9 +215,11 @@ def test_a_window_that_matches_amber_agrees_and_one_that_does_not_disagrees(zone
         st.lists(st.sampled_from([*map(str, range(1, 13)), "0", "13", 1]), max_size=3), st.none()
     ),
     day=st.one_of(st.integers(min_value=-2, max_value=40), st.floats(allow_nan=True)),
+    days=st.sampled_from(["every_day", "weekdays", "weekends", "fortnightly", None]),
+    cycle=st.sampled_from(["monthly", "daily", "weekly", None]),
 )
 def test_accepted_demand_options_can_be_read_and_refused_ones_name_their_field(
-    rate: Any, start: Any, end: Any, months: Any, day: Any
+    rate: Any, start: Any, end: Any, months: Any, day: Any, days: Any, cycle: Any
 ) -> None:
     """Whatever is given: each problem names its field, and what is accepted is a charge the tracker and the
     tariff can use (a finite rate in range, half-hour edges, months of the year, a cycle day 1-28)."""
@@ -227,6 +230,8 @@ def test_accepted_demand_options_can_be_read_and_refused_ones_name_their_field(
         "demand_window_end": end,
         "demand_months": months,
         "demand_cycle_day": day,
+        "demand_days": days,
+        "demand_cycle": cycle,
     }
     problems = demand_problems(options)
     assert problems == option_problems(options)
@@ -246,5 +251,12 @@ def test_accepted_demand_options_can_be_read_and_refused_ones_name_their_field(
     if "demand_cycle_day" not in problems:
         assert day == int(day)
         assert 1 <= day <= 28
+    assert ("demand_days" in problems) is (days not in {"every_day", "weekdays", "weekends"})
+    assert ("demand_cycle" in problems) is (cycle not in {"monthly", "daily"})
+    if not problems:
+        # Accepted whole: the options read into the charge the tracker and the tariff use.
+        demand = demand_from_mapping(options)
+        assert demand is not None
+        assert demand.rate == rate
     # Off, nothing of the charge is checked.
     assert option_problems({**options, "demand_charge": False}) == {}
