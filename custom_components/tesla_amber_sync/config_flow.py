@@ -598,7 +598,8 @@ class TeslaSyncConfigFlow(
         """What to change: the tokens and addresses; a Teslemetry entry can sign in to Tesla's Fleet API as a
         second route; an entry with both routes can choose which comes first."""
         entry = self._get_reconfigure_entry()
-        options = ["reconfigure_tokens"]
+        # Without Amber there is no Amber token or site to offer: the option says so.
+        options = ["reconfigure_tokens" if CONF_AMBER_API_TOKEN in entry.data else "reconfigure_powerwall"]
         if "token" not in entry.data:
             options.append("reconfigure_fleet")
         elif entry.data.get(CONF_TESLEMETRY_API_TOKEN):
