@@ -41,7 +41,7 @@ import probatio
 
 from .api.aemo import AEMO_SUMMARY_URL
 from .api.amber import AMBER_BASE_URL, AmberClient
-from .api.errors import ApiError, AuthenticationError
+from .api.errors import ApiError, AuthenticationError, InvalidResponseError
 from .api.models import AmberSite, EnergySiteProduct, SiteStatus
 from .api.routes import (
     FLEET_AUTH_BASE_URL,
@@ -391,6 +391,10 @@ class TeslaSyncConfigFlow(
             base_url = await find_fleet_base_url(
                 session, access_token, base_url=self._base_url(CONF_FLEET_REGION_URL, FLEET_NA_BASE_URL)
             )
+        except InvalidResponseError as err:
+            # Tesla answered, but named no host this entry could use: "could not reach" would mislead.
+            LOGGER.debug("Tesla Fleet API region check failed: %s", err)
+            return self.async_abort(reason="fleet_region_unknown")
         except ApiError as err:
             LOGGER.debug("Tesla Fleet API region check failed: %s", err)
             return self.async_abort(reason=_error_key("fleet", err))
