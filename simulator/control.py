@@ -176,7 +176,7 @@ def demand_json(sim: Simulator, now: datetime) -> dict[str, Any]:
         "window_active": window is not None and window.contains(local),
         "import_profile": {"enabled": household.profile, "seed": household.seed},
         "fixed_import_w": household.fixed_import_w,
-        "unserved_w": household.unserved_load(local) if household.profile else 0.0,
+        "unserved_w": household.unserved_load(local),
         "grid_w": sim.powerwall.flows.grid,
         # The peak half hour of the window's run that starts today (site time), if it runs today.
         "peak_today": household.peak_json(local.date(), sim.zone),

@@ -11,7 +11,7 @@ import pytest
 
 from simulator.__main__ import config_from, demand_window, parse_args
 from simulator.demand import DEFAULT_WINDOW, DemandWindow, Household, WindowDays
-from simulator.powerwall import Powerwall
+from simulator.powerwall import Flows, Powerwall
 
 from .conftest import AMBER, SITE, TESLA
 
@@ -244,7 +244,7 @@ def test_the_battery_serves_the_house_not_what_is_drawn_past_it() -> None:
     # A battery filling up from the grid (backup) charges no harder than the held meter and solar supply.
     night = datetime(2026, 7, 15, 23, 10, tzinfo=SYDNEY)
     held = Powerwall(zone=SYDNEY, mode="backup", household=Household(fixed_import_w=2000.0))
-    assert held.flows_at(night) == type(flows)(solar=0.0, load=0.0, battery=-2000.0, grid=2000.0)
+    assert held.flows_at(night) == Flows(solar=0.0, load=0.0, battery=-2000.0, grid=2000.0)
 
 
 def test_energy_is_conserved_over_a_day_with_the_household() -> None:
