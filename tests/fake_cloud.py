@@ -154,6 +154,12 @@ class FakeCloud:
     failures: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
     # Bearer tokens every service answers 401 to, as it does a revoked token.
     revoked_tokens: set[str] = field(default_factory=set)
+    # What Tesla's region endpoint answers.
+    region_reply: dict[str, Any] = field(
+        default_factory=lambda: {
+            "response": {"region": "na", "fleet_api_base_url": FLEET.removesuffix("/api/1")}
+        }
+    )
     apply_writes: bool = True
     write_reply: dict[str, Any] = field(
         default_factory=lambda: {"response": {"code": 201, "message": "Updated"}}
@@ -249,9 +255,7 @@ class FakeCloud:
         return CallbackResult(payload=payload, headers=self.amber_headers)
 
     def _region(self, url: URL, **kwargs: Any) -> CallbackResult:
-        return self._record("GET", url, kwargs) or CallbackResult(
-            payload={"response": {"region": "na", "fleet_api_base_url": FLEET.removesuffix("/api/1")}}
-        )
+        return self._record("GET", url, kwargs) or CallbackResult(payload=self.region_reply)
 
     def _products(self, url: URL, **kwargs: Any) -> CallbackResult:
         return self._record("GET", url, kwargs) or CallbackResult(payload=self.products)

@@ -73,13 +73,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) ->
     """Set up one Powerwall, with the Amber site that prices it or with the owner's own schedules."""
     _repair_stored_options(hass, entry)
     session = async_get_clientsession(hass)
-    amber = _amber_runtime(hass, entry)
     # Teslemetry or Tesla's Fleet API, with the other as fallback when the entry has both.
     teslemetry_client = await async_energy_client(hass, entry)
     energy_site_id = int(entry.data[CONF_ENERGY_SITE_ID])
 
     live_status = LiveStatusCoordinator(hass, entry, teslemetry_client, energy_site_id)
     site_info = SiteInfoCoordinator(hass, entry, teslemetry_client, energy_site_id)
+    amber = _amber_runtime(hass, entry, site_info)
     energy = EnergyHistoryCoordinator(hass, entry, teslemetry_client, energy_site_id, site_info)
     aemo_client = AemoClient(session, base_url=entry.data.get(CONF_AEMO_BASE_URL, AEMO_SUMMARY_URL))
     store = TeslaSyncStore(hass, entry.entry_id)
@@ -129,8 +129,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) ->
     return True
 
 
-def _amber_runtime(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -> AmberRuntime | None:
-    """Amber's client and prices coordinator; None for an entry without Amber (another retailer)."""
+def _amber_runtime(
+    hass: HomeAssistant, entry: TeslaSyncConfigEntry, site_info: SiteInfoCoordinator
+) -> AmberRuntime | None:
+    """Amber's client and prices coordinator (its history reaches by the Powerwall site's wall clock); None
+    for an entry without Amber (another retailer)."""
     if CONF_AMBER_API_TOKEN not in entry.data:
         return None
     client = AmberClient(
@@ -140,7 +143,9 @@ def _amber_runtime(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -> AmberRun
     )
     site_id = str(entry.data[CONF_AMBER_SITE_ID])
     return AmberRuntime(
-        client=client, site_id=site_id, prices=AmberPricesCoordinator(hass, entry, client, site_id)
+        client=client,
+        site_id=site_id,
+        prices=AmberPricesCoordinator(hass, entry, client, site_id, time_zone=lambda: site_info.time_zone),
     )
 
 

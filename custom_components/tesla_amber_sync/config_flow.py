@@ -43,7 +43,7 @@ import probatio
 
 from .api.aemo import AEMO_SUMMARY_URL
 from .api.amber import AMBER_BASE_URL, AmberClient
-from .api.errors import ApiError, AuthenticationError
+from .api.errors import ApiError, AuthenticationError, InvalidResponseError
 from .api.models import AmberSite, EnergySiteProduct, SiteStatus
 from .api.routes import (
     FLEET_AUTH_BASE_URL,
@@ -513,6 +513,10 @@ class TeslaSyncConfigFlow(
             base_url = await find_fleet_base_url(
                 session, access_token, base_url=self._base_url(CONF_FLEET_REGION_URL, FLEET_NA_BASE_URL)
             )
+        except InvalidResponseError as err:
+            # Tesla answered, but named no host this entry could use: "could not reach" would mislead.
+            LOGGER.debug("Tesla Fleet API region check failed: %s", err)
+            return self.async_abort(reason="fleet_region_unknown")
         except ApiError as err:
             LOGGER.debug("Tesla Fleet API region check failed: %s", err)
             return self.async_abort(reason=_error_key("fleet", err))
@@ -720,7 +724,8 @@ class TeslaSyncConfigFlow(
         """What to change: the tokens and addresses; a Teslemetry entry can sign in to Tesla's Fleet API as a
         second route; an entry with both routes can choose which comes first."""
         entry = self._get_reconfigure_entry()
-        options = ["reconfigure_tokens"]
+        # Without Amber there is no Amber token or site to offer: the option says so.
+        options = ["reconfigure_tokens" if CONF_AMBER_API_TOKEN in entry.data else "reconfigure_powerwall"]
         if "token" not in entry.data:
             options.append("reconfigure_fleet")
         elif entry.data.get(CONF_TESLEMETRY_API_TOKEN):

@@ -669,7 +669,7 @@ class PowerwallController:
         return name
 
     async def async_enter_time_based_control(self) -> None:
-        """The repair's fix: the Amber sync holds time-based control (undone with the owner's mode)."""
+        """The repair's fix: the chosen tariff holds time-based control (undone with the owner's mode)."""
         self.state.amber_claims_mode = True
         await self.writer.async_save()
         try:
@@ -907,6 +907,30 @@ class PowerwallController:
                 },
             )
 
+    def _chosen_claim(self) -> Claim | None:
+        """The claim of the tariff the owner chose (Amber's rolling tariff, a schedule or a profile), with
+        time-based control when the owner let Tesla Sync switch to it (`amber_claims_mode`, named from when
+        Amber was the only choice)."""
+        if self.state.auto_sync:
+            # Until a first complete build, the Amber sync keeps whatever the Powerwall holds.
+            amber = self.state.amber_content
+            source = ClaimSource.AMBER
+            tariff = amber if amber is not None else self.writer.site_info.tariff_content_v2
+        elif self.state.chosen_schedule is not None:
+            source = ClaimSource.SCHEDULE
+            tariff = self._schedule_content(self.state.chosen_schedule)
+        elif self.state.chosen_profile is not None:
+            source = ClaimSource.PROFILE
+            tariff = self._profile_content(self.state.chosen_profile)
+        else:
+            return None
+        if tariff is None and source is not ClaimSource.AMBER:
+            return None
+        values: dict[Setting, Any] = {Setting.TARIFF: tariff}
+        if self.state.amber_claims_mode:
+            values[Setting.OPERATION_MODE] = OperationMode.AUTONOMOUS.value
+        return Claim(source=source, values=values)
+
     def _command_claim(self, now: datetime) -> Claim | None:
         command = self.command
         if command is None or self.spike_state.active:
@@ -1054,22 +1078,9 @@ class PowerwallController:
             claims.append(
                 Claim(source=ClaimSource.CURTAILMENT, values={Setting.EXPORT_RULE: ExportRule.NEVER.value})
             )
-        if self.state.auto_sync:
-            values: dict[Setting, Any] = {}
-            # Until a first complete build, the Amber sync keeps whatever the Powerwall holds.
-            amber = self.state.amber_content
-            values[Setting.TARIFF] = amber if amber is not None else self.writer.site_info.tariff_content_v2
-            if self.state.amber_claims_mode:
-                values[Setting.OPERATION_MODE] = OperationMode.AUTONOMOUS.value
-            claims.append(Claim(source=ClaimSource.AMBER, values=values))
-        elif self.state.chosen_schedule is not None:
-            schedule = self._schedule_content(self.state.chosen_schedule)
-            if schedule is not None:
-                claims.append(Claim(source=ClaimSource.SCHEDULE, values={Setting.TARIFF: schedule}))
-        elif self.state.chosen_profile is not None:
-            profile = self._profile_content(self.state.chosen_profile)
-            if profile is not None:
-                claims.append(Claim(source=ClaimSource.PROFILE, values={Setting.TARIFF: profile}))
+        chosen = self._chosen_claim()
+        if chosen is not None:
+            claims.append(chosen)
         return tuple(claims)
 
     def _plan(self, claims: tuple[Claim, ...], now: datetime) -> Plan:
@@ -1358,8 +1369,11 @@ class PowerwallController:
                 translation_placeholders={"title": self._entry.title, "mode": held.operation_mode.value},
                 data={"entry_id": self._entry.entry_id},
             )
+        # Amber's rolling tariff, a schedule or a profile: any tariff Tesla Sync keeps is ignored outside
+        # time-based control.
+        keeps_a_tariff = self.state.auto_sync or self._chosen_content() is not None
         wants = (
-            self.state.auto_sync
+            keeps_a_tariff
             and not self.state.time_based_control_dismissed
             and not self.state.amber_claims_mode
             and not self.spike_state.active
