@@ -5,6 +5,7 @@ Shapes follow Amber's API v2: camelCase fields, `nemTime` the END of the interva
 paid), and `estimate` on the current interval only. Prices are as Amber states them at the simulated
 instant (`publication.py`): the current interval is an estimate until its last 5-minute block's confirmed
 price is out, 17-37 s after that block starts; until then it and the forecasts carry the model's errors.
+General intervals carry `tariffInformation.demandWindow` (inside the site's demand window, `demand.py`).
 """
 
 from __future__ import annotations
@@ -66,6 +67,16 @@ def _network_period(local_hour: int) -> str:
     return "offPeak"
 
 
+def tariff_information(sim: Simulator, local: datetime) -> dict[str, Any]:
+    """How the network tariff treats the interval starting at `local`; `demandWindow` only for a site on a
+    demand tariff (one with a demand window), as Amber sends it."""
+    information: dict[str, Any] = {"period": _network_period(local.hour)}
+    window = sim.household.window
+    if window is not None:
+        information["demandWindow"] = window.contains(local)
+    return information
+
+
 def _renewables(local: datetime) -> float:
     hour = local.hour + local.minute / 60
     sun = max(0.0, 1 - abs(hour - 12.5) / 6)
@@ -98,7 +109,7 @@ def interval_payload(
         "endTime": _iso_z(end),
         "renewables": _renewables(local),
         "channelType": channel,
-        "tariffInformation": {"period": _network_period(local.hour)} if channel == "general" else None,
+        "tariffInformation": tariff_information(sim, local) if channel == "general" else None,
         "spikeStatus": price.spike.value,
         "descriptor": descriptor(price.general, price.spike),
     }

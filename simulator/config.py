@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
+from .demand import DEFAULT_WINDOW, DemandWindow
 from .publication import REALISTIC, Publication
 
 # Well-known tokens of a local toy, not secrets.
@@ -37,6 +38,10 @@ class SimulatorConfig:
     timeout_delay: float = 30.0
     # How Amber publishes (confirmation delays, estimate and forecast noise); `publication.INSTANT` for none.
     publication: Publication = REALISTIC
+    # The site's network demand window (Amber's `demandWindow` flags; None: no demand tariff), and the seed of
+    # the household's import past the Powerwall (its peak half hour in each run of the window).
+    demand_window: DemandWindow | None = DEFAULT_WINDOW
+    import_seed: int = 0
     # 2 adds a second Amber site and a second Powerwall, so the config flow shows its site pickers.
     sites: int = 1
 

@@ -1,5 +1,5 @@
-"""The control API under `/_sim`: scenario, clock, publication, faults, counters, state, confirmations and
-reset. No auth (local only)."""
+"""The control API under `/_sim`: scenario, clock, publication, demand window and household import, faults,
+counters, state, confirmations and reset. No auth (local only)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from .demand import DemandWindow, Household
 from .faults import Fault, FaultKind
 from .freshness import confirmed_at
 from .publication import INSTANT, REALISTIC, Publication
@@ -82,6 +83,7 @@ async def get_state(request: web.Request) -> web.Response:
             },
             "tariff_content_v2": pw.tariff,
             "publication": publication_json(sim, now),
+            "demand": demand_json(sim, now),
             "confirmations": [
                 record.as_json() for record in sim.confirmations.records()[-STATE_CONFIRMATIONS:]
             ],
@@ -162,6 +164,78 @@ async def post_publication(request: web.Request) -> web.Response:
     sim.tick()
     sim.publication = publication
     return web.json_response(publication_json(sim, sim.tick()))
+
+
+def demand_json(sim: Simulator, now: datetime) -> dict[str, Any]:
+    """The demand window, whether `now` is inside it, and what the household draws past the Powerwall."""
+    household = sim.household
+    local = now.astimezone(sim.zone)
+    window = household.window
+    return {
+        "window": window.as_json() if window is not None else None,
+        "window_active": window is not None and window.contains(local),
+        "import_profile": {"enabled": household.profile, "seed": household.seed},
+        "fixed_import_w": household.fixed_import_w,
+        "unserved_w": household.unserved_load(local),
+        "grid_w": sim.powerwall.flows.grid,
+        # The peak half hour of the window's run that starts today (site time), if it runs today.
+        "peak_today": household.peak_json(local.date(), sim.zone),
+    }
+
+
+async def get_demand(request: web.Request) -> web.Response:
+    """The demand window and the household's import now."""
+    sim = request.app[SIMULATOR_KEY]
+    return web.json_response(demand_json(sim, sim.tick()))
+
+
+def _fixed_import(value: object) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100_000:
+        raise ValueError("fixed_import_w must be a number of watts from 0 to 100000, or null")
+    return float(value)
+
+
+def _updated_household(current: Household, body: dict[str, Any]) -> Household:
+    """`current` changed as a POST /_sim/demand body asks."""
+    household = current
+    if "window" in body:
+        window = None if body["window"] is None else DemandWindow.from_json(body["window"])
+        household = replace(household, window=window)
+    if "import_profile" in body:
+        settings = body["import_profile"]
+        if not isinstance(settings, dict):
+            raise TypeError("import_profile must be an object with enabled and seed")
+        profile = settings.get("enabled", household.profile)
+        seed = settings.get("seed", household.seed)
+        if not isinstance(profile, bool):
+            raise TypeError("import_profile.enabled must be true or false")
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise TypeError("import_profile.seed must be a whole number")
+        household = replace(household, profile=profile, seed=seed)
+    if "fixed_import_w" in body:
+        household = replace(household, fixed_import_w=_fixed_import(body["fixed_import_w"]))
+    return household
+
+
+async def post_demand(request: web.Request) -> web.Response:
+    """Change the demand window and the household's import; each key is optional.
+
+    {"window": {"start": "HH:MM", "end": "HH:MM", "days": "every_day" | "weekdays" | "weekends"} or null
+    (no demand tariff), "import_profile": {"enabled"?: bool, "seed"?: int}, "fixed_import_w": W or null}.
+    Nothing changes unless the whole body is valid.
+    """
+    sim = request.app[SIMULATOR_KEY]
+    try:
+        body = await _json_body(request)
+        household = _updated_household(sim.household, body)
+    except (TypeError, ValueError) as err:
+        return _bad(str(err))
+    # Flows up to now follow the household as it was; from now on (a tick recomputes them) the new one.
+    sim.tick()
+    sim.set_household(household)
+    return web.json_response(demand_json(sim, sim.tick()))
 
 
 async def get_confirmations(request: web.Request) -> web.Response:
@@ -290,6 +364,8 @@ def add_routes(app: web.Application, prefix: str = "/_sim") -> None:
     router.add_post(f"{prefix}/clock", post_clock, name="sim.clock")
     router.add_get(f"{prefix}/publication", get_publication, name="sim.publication")
     router.add_post(f"{prefix}/publication", post_publication, name="sim.publication_set")
+    router.add_get(f"{prefix}/demand", get_demand, name="sim.demand")
+    router.add_post(f"{prefix}/demand", post_demand, name="sim.demand_set")
     router.add_get(f"{prefix}/confirmations", get_confirmations, name="sim.confirmations")
     router.add_get(f"{prefix}/faults", get_faults, name="sim.faults")
     router.add_post(f"{prefix}/faults", post_fault, name="sim.faults_add")

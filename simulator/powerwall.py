@@ -4,7 +4,9 @@ This is not Tesla's optimiser. The rules are few so that an owner can predict th
 solar serves the house first; self-consumption covers the house from the battery down to the reserve;
 time-based control also charges from the grid in the cheapest quarter of today's tariff and exports from
 the battery in the dearest quarter; backup keeps the battery full. The export rule `never` curtails solar
-instead of exporting it, and `pv_only` keeps the battery from exporting.
+instead of exporting it, and `pv_only` keeps the battery from exporting. The household also draws power the
+battery does not serve (`demand.Household`), with a peak half hour inside the demand window; the meter
+nets it with everything else.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import math
 from typing import Final
 from zoneinfo import ZoneInfo
 
+from .demand import Household
 from .tariff import Json, rate_at
 
 CAPACITY_WH: Final = 27000.0  # Two Powerwall 2 units.
@@ -63,6 +66,8 @@ class Powerwall:
     flows: Flows = field(default_factory=lambda: Flows(solar=0.0, load=0.0, battery=0.0, grid=0.0))
     day: str | None = None
     energy: dict[str, float] = field(default_factory=lambda: dict.fromkeys(ENERGY_KEYS, 0.0))
+    # What the household draws past the battery, and a meter held at a fixed import (None: none of it).
+    household: Household | None = None
     _rates_cache: tuple[tuple[int, str], list[float]] | None = field(default=None, repr=False)
 
     @property
@@ -107,12 +112,15 @@ class Powerwall:
         reserve_wh = CAPACITY_WH * self.backup_reserve_percent / 100
         can_charge = max(0.0, min(MAX_POWER_W, (CAPACITY_WH - self.energy_wh) * 60))
         can_discharge = max(0.0, min(MAX_POWER_W, (self.energy_wh - reserve_wh) * 60))
-        surplus = solar - load
+        # The battery sees the meter: it charges from what solar leaves of every load, but covers only the
+        # house (not what the household draws past it).
+        unserved = self.household.unserved_load(local) if self.household is not None else 0.0
+        surplus = solar - load - unserved
         # Positive battery = discharging.
         if surplus >= 0:
             battery = -min(surplus, can_charge)
         else:
-            battery = 0.0 if self.mode == "backup" else min(-surplus, can_discharge)
+            battery = 0.0 if self.mode == "backup" else min(max(0.0, load - solar), can_discharge)
         band = self._price_band(local)
         # Below its backup reserve the Powerwall charges back up to it, in any mode (grid charging allowing).
         below_reserve = self.energy_wh < reserve_wh
@@ -123,10 +131,13 @@ class Powerwall:
             battery = -can_charge
         elif self.mode == "autonomous" and band == "dear" and self.export_rule in {None, "battery_ok"}:
             battery = can_discharge
+        load += unserved
         grid = load - solar - battery
         if grid < 0 and self.export_rule == "never":
             # No export allowed: the inverters back off solar to what the house and battery take.
             solar, grid = max(0.0, load - battery), 0.0
+        if self.household is not None and self.household.fixed_import_w is not None:
+            solar, load, battery, grid = _meter_held(self.household.fixed_import_w, solar, battery)
         # Whole tenths of a watt (and no -0.0), as the gateway reports them.
         return Flows(
             solar=round(solar, 1) + 0.0,
@@ -190,6 +201,13 @@ class Powerwall:
         }
         for key, value in totals.items():
             self.energy[key] += value
+
+
+def _meter_held(import_w: float, solar: float, battery: float) -> tuple[float, float, float, float]:
+    """Solar, load, battery and grid when the meter reads `import_w`: the house draws what solar, battery
+    and grid give it, and a battery charging harder than solar and grid supply charges only that hard."""
+    battery = max(battery, -(solar + import_w))
+    return solar, solar + battery + import_w, battery, import_w
 
 
 def solar_power(local: datetime) -> float:

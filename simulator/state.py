@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from .clock import SimClock
 from .config import SimulatorConfig
+from .demand import Household
 from .faults import FaultBook
 from .fleetauth import FleetAuth
 from .freshness import ConfirmationLog, Market
@@ -104,10 +105,13 @@ class Simulator:
         self.amber_window: tuple[int, int] = (-1, 0)
         self.amber_sites = AMBER_SITES[: config.sites]
         self.energy_sites = ENERGY_SITES[: config.sites]
+        # The demand window and the household's import past the battery, shared by every simulated site.
+        self.household = Household(window=config.demand_window, seed=config.import_seed)
         # A typical Amber owner's Powerwall follows its tariff (time-based control); a first run against the
         # simulator then has nothing to repair. Tests that need another mode set it through the write API.
         self.powerwalls = {
-            site.energy_site_id: Powerwall(zone=self.zone, mode="autonomous") for site in self.energy_sites
+            site.energy_site_id: Powerwall(zone=self.zone, mode="autonomous", household=self.household)
+            for site in self.energy_sites
         }
         self.switch_scenario(config.scenario)
         self.tick()
@@ -143,6 +147,12 @@ class Simulator:
             powerwall.advance(now)
         self.confirmations.observe(now, self.market, self.powerwall.tariff)
         return now
+
+    def set_household(self, household: Household) -> None:
+        """Make `household` the demand window and import of every simulated site."""
+        self.household = household
+        for powerwall in self.powerwalls.values():
+            powerwall.household = household
 
     def switch_scenario(self, name: str, spike_start: datetime | None = None) -> Scenario:
         """Make `name` the market; a spike scenario's spike starts now (or at `spike_start`)."""

@@ -64,12 +64,15 @@ def amber_price_payload(
     previous: int,
     next_: int,
     confirm_after: timedelta | None = timedelta(0),
+    demand_window: Callable[[datetime], bool] | None = None,
 ) -> list[dict[str, Any]]:
     """Amber `/prices/current` intervals around `now` in Amber's own shape and signs.
 
     `general` and `feed_in` give the c/kWh price (billing sign: feed-in negative when the owner is paid)
     of the interval starting at an instant. Intervals start on the minute + 1 s as real data does. The current
     interval is an estimate until `confirm_after` past the start of its last 5 minutes (None: always).
+    `demand_window` flags the general intervals (by start instant) in the network's demand window in
+    `tariffInformation.demandWindow`; None leaves `tariffInformation` out as most sites have it.
     """
     step = timedelta(minutes=resolution)
     epoch = datetime(2000, 1, 1, tzinfo=UTC)
@@ -99,7 +102,9 @@ def amber_price_payload(
                 "endTime": (start + step).isoformat().replace("+00:00", "Z"),
                 "renewables": 40.5,
                 "channelType": channel,
-                "tariffInformation": None,
+                "tariffInformation": None
+                if demand_window is None or channel != "general"
+                else {"period": "peak", "demandWindow": demand_window(start)},
                 "spikeStatus": "none",
                 "descriptor": "neutral",
             }
@@ -135,6 +140,8 @@ class FakeCloud:
     aemo_price: PriceFn = lambda _: 85.0
     # The site's energy so far on a local day (Wh per calendar_history field), by ISO date.
     energy_by_day: dict[str, dict[str, float]] = field(default_factory=dict)
+    # The general intervals (by start instant) Amber flags as the network's demand window (None: no flags).
+    demand_window: Callable[[datetime], bool] | None = None
     # Amber's real horizon can be shorter than what was asked for.
     max_hours_back: float | None = None
     max_hours_ahead: float | None = None
@@ -147,6 +154,12 @@ class FakeCloud:
     failures: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
     # Bearer tokens every service answers 401 to, as it does a revoked token.
     revoked_tokens: set[str] = field(default_factory=set)
+    # What Tesla's region endpoint answers.
+    region_reply: dict[str, Any] = field(
+        default_factory=lambda: {
+            "response": {"region": "na", "fleet_api_base_url": FLEET.removesuffix("/api/1")}
+        }
+    )
     apply_writes: bool = True
     write_reply: dict[str, Any] = field(
         default_factory=lambda: {"response": {"code": 201, "message": "Updated"}}
@@ -237,13 +250,12 @@ class FakeCloud:
             previous=capped(query.get("previous"), self.max_hours_back),
             next_=capped(query.get("next"), self.max_hours_ahead),
             confirm_after=self.confirm_after,
+            demand_window=self.demand_window,
         )
         return CallbackResult(payload=payload, headers=self.amber_headers)
 
     def _region(self, url: URL, **kwargs: Any) -> CallbackResult:
-        return self._record("GET", url, kwargs) or CallbackResult(
-            payload={"response": {"region": "na", "fleet_api_base_url": FLEET.removesuffix("/api/1")}}
-        )
+        return self._record("GET", url, kwargs) or CallbackResult(payload=self.region_reply)
 
     def _products(self, url: URL, **kwargs: Any) -> CallbackResult:
         return self._record("GET", url, kwargs) or CallbackResult(payload=self.products)

@@ -14,6 +14,8 @@ ALLOWED_FIRST_PARTY = {
     "..api.models",
     # The pure core may use its own other pure modules.
     "custom_components.tesla_amber_sync.control.claims",
+    # The demand charge's window and settings, which the tariff lays over a custom schedule.
+    "custom_components.tesla_amber_sync.control.demand",
 }
 CLOCK_READS = {"now", "utcnow", "today", "time_ns", "monotonic", "perf_counter"}
 

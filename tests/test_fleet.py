@@ -121,9 +121,8 @@ async def test_fleet_flow_signs_in_and_finds_the_regional_host(hass: HomeAssista
     assert products.headers["Authorization"] == "Bearer fleet_access_1"
 
 
-@pytest.mark.usefixtures("credentials", "current_request_with_host")
-async def test_fleet_flow_aborts_when_tesla_refuses(hass: HomeAssistant, cloud: FakeCloud) -> None:
-    cloud.fail("/users/region", 401)
+async def _sign_in_after_amber(hass: HomeAssistant, cloud: FakeCloud) -> Any:
+    """An Amber entry's flow through Tesla's sign-in, up to what the flow does with the tokens."""
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": SOURCE_USER})
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": "amber"})
     result = await hass.config_entries.flow.async_configure(
@@ -133,7 +132,24 @@ async def test_fleet_flow_aborts_when_tesla_refuses(hass: HomeAssistant, cloud: 
     state = {"flow_id": result["flow_id"], "redirect_uri": REDIRECT}
     cloud.mock.post(FLEET_TOKEN_URL, payload=_token("fleet_access_1"))
     await hass.config_entries.flow.async_configure(result["flow_id"], {"code": "abcd", "state": state})
-    result = await hass.config_entries.flow.async_configure(result["flow_id"])
+    return await hass.config_entries.flow.async_configure(result["flow_id"])
+
+
+@pytest.mark.usefixtures("credentials", "current_request_with_host")
+async def test_fleet_flow_says_when_tesla_names_no_usable_host(hass: HomeAssistant, cloud: FakeCloud) -> None:
+    """Tesla answers the region question with a region nobody knows and no host: the flow stops saying so,
+    not that Tesla could not be reached, and no Powerwall is asked for."""
+    cloud.region_reply = {"response": {"region": "mars"}}
+    result = await _sign_in_after_amber(hass, cloud)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "fleet_region_unknown"
+    assert cloud.requests_to("/products") == []
+
+
+@pytest.mark.usefixtures("credentials", "current_request_with_host")
+async def test_fleet_flow_aborts_when_tesla_refuses(hass: HomeAssistant, cloud: FakeCloud) -> None:
+    cloud.fail("/users/region", 401)
+    result = await _sign_in_after_amber(hass, cloud)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "fleet_invalid_auth"
 

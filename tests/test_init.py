@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
@@ -12,6 +12,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.tesla_amber_sync.const import DOMAIN
+from tests.options_helpers import open_options_form
 
 from .conftest import AFTER_BOUNDARY_POLL, AMBER_TOKEN, START, TESLEMETRY_TOKEN
 from .fake_cloud import AMBER_SITE_ID, ENERGY_SITE_ID, FakeCloud
@@ -63,6 +64,33 @@ async def test_five_minute_site_asks_for_a_day_of_five_minute_intervals(
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     (prices,) = cloud.requests_to("/prices/current")
     assert prices.url.query["previous"] == prices.url.query["next"] == "300"
+
+
+async def test_the_day_clocks_go_forward_asks_for_two_days_of_history(
+    hass: HomeAssistant, cloud: FakeCloud, config_entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    """On the day Sydney skips 02:00-03:00, the skipped slots last occurred the day before: the look-back
+    grows by a day so the rolling tariff can fall back to them (the look-ahead stays a day and an hour)."""
+    cloud.amber_sites[0]["intervalLength"] = 5
+    # Home Assistant's own zone has no daylight saving: the Powerwall site's zone (Sydney) is the one read.
+    await hass.config.async_set_time_zone("Australia/Brisbane")
+    # 20:00 on Sunday 4 October 2026, Sydney daylight time.
+    freezer.move_to(datetime.fromisoformat("2026-10-04T20:00:00+11:00"))
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    # The first request goes out beside the Powerwall's first read, by Home Assistant's zone; the next
+    # ones by the site's (the next one soon after the next 5-minute boundary).
+    freezer.tick(timedelta(minutes=6))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    prices = cloud.requests_to("/prices/current")[-1]
+    assert (prices.url.query["previous"], prices.url.query["next"]) == (str(49 * 12), "300")
+    # Two days later the look-back is a day and an hour again.
+    freezer.move_to(datetime.fromisoformat("2026-10-06T20:00:00+11:00"))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    prices = cloud.requests_to("/prices/current")[-1]
+    assert (prices.url.query["previous"], prices.url.query["next"]) == ("300", "300")
 
 
 @pytest.mark.parametrize(
@@ -244,7 +272,7 @@ async def test_upper_case_region_of_an_older_entry_is_migrated(
     assert entry.options == {"aemo_region": "vic1", "spike_detection": False}
     # The AEMO price shown is Victoria's, the region the owner chose.
     assert hass.states.get("sensor.home_powerwall_aemo_price").attributes["region"] == "VIC1"
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await open_options_form(hass, entry.entry_id)
     suggested = {str(key): key.description["suggested_value"] for key in result["data_schema"].schema}
     assert suggested["aemo_region"] == "vic1"
 

@@ -1,4 +1,5 @@
-"""The options flow: spike response and curtailment settings, validated with translated errors."""
+"""The options flow: a menu of the spike response and curtailment form and the demand-charge form, each
+validated with translated errors."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.tesla_amber_sync.const import DOMAIN
+from tests.options_helpers import open_options_form
 
 VALID: dict[str, Any] = {
     "aemo_region": "vic1",
@@ -26,7 +28,7 @@ VALID: dict[str, Any] = {
 
 async def test_defaults_come_from_the_site(hass: HomeAssistant, init_integration: MockConfigEntry) -> None:
     """The form starts from the defaults, with the region read from the Amber site's NMI (4… = NSW)."""
-    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await open_options_form(hass, init_integration.entry_id)
     assert result["type"] is FlowResultType.FORM
     suggested = {
         str(key): key.description["suggested_value"]
@@ -48,7 +50,7 @@ async def test_saving_options_reloads_the_entry(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     """Valid options are stored as given."""
-    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await open_options_form(hass, init_integration.entry_id)
     result = await hass.config_entries.options.async_configure(result["flow_id"], VALID)
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -72,7 +74,7 @@ async def test_invalid_options_are_refused(
     hass: HomeAssistant, init_integration: MockConfigEntry, changes: dict[str, Any], field: str, error: str
 ) -> None:
     """Settings that would flap or never end get a translated error on the field, and nothing is saved."""
-    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await open_options_form(hass, init_integration.entry_id)
     result = await hass.config_entries.options.async_configure(result["flow_id"], {**VALID, **changes})
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {field: error}
@@ -95,7 +97,7 @@ async def test_out_of_range_values_never_reach_the_entry(
     hass: HomeAssistant, init_integration: MockConfigEntry, changes: dict[str, Any]
 ) -> None:
     """The form's own ranges refuse a zero threshold or hold and an unknown region."""
-    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await open_options_form(hass, init_integration.entry_id)
     with pytest.raises(InvalidData):
         await hass.config_entries.options.async_configure(result["flow_id"], {**VALID, **changes})
     assert dict(init_integration.options) == {}
@@ -113,7 +115,7 @@ async def test_not_a_number_is_refused_by_name(
     hass: HomeAssistant, init_integration: MockConfigEntry, changes: dict[str, Any], field: str, error: str
 ) -> None:
     """NaN passes the form's ranges (every comparison with it is false): the rules refuse it by field."""
-    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await open_options_form(hass, init_integration.entry_id)
     result = await hass.config_entries.options.async_configure(result["flow_id"], {**VALID, **changes})
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {field: error}

@@ -16,7 +16,7 @@ from homeassistant.const import STATE_OFF, STATE_UNAVAILABLE, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from syrupy.assertion import SnapshotAssertion
@@ -31,11 +31,13 @@ from custom_components.tesla_amber_sync.const import (
 )
 from custom_components.tesla_amber_sync.diagnostics import async_get_config_entry_diagnostics
 from custom_components.tesla_amber_sync.tariff import DayTariff, decode_tariff, encode_tariff
+from tests.options_helpers import open_options_form
 
 from .conftest import START, TESLEMETRY_TOKEN, past_first_poll
 from .fake_cloud import ENERGY_SITE_ID, FakeCloud, load_fixture
 from .test_fleet import FLEET_HOST, _token
 from .test_spike_response import price_from, tick, writes
+from .test_writer import continue_fix, start_fix
 
 SELECT = "select.home_powerwall_tariff"
 STATUS = "sensor.home_powerwall_sync_status"
@@ -179,6 +181,23 @@ async def test_status_is_truthful_without_amber(
     assert hass.states.get(STATUS).state == "upstream_unavailable"
 
 
+async def test_a_schedule_ignored_outside_time_based_control_raises_the_repair(
+    hass: HomeAssistant, cloud: FakeCloud, freezer: FrozenDateTimeFactory
+) -> None:
+    """The chosen schedule does nothing in Self-Powered mode: the repair says so, and its fix switches the
+    mode through the writer (read back), after which the schedule is what the Powerwall follows."""
+    cloud.site_info["default_real_mode"] = "self_consumption"
+    entry = await set_up(hass, freezer, own_entry())
+    assert hass.states.get(STATUS).state == "not_in_time_based_control"
+    issue_id = f"not_in_time_based_control_{entry.entry_id}"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
+    flow = await start_fix(hass, issue_id)
+    assert (await continue_fix(hass, flow, {"next_step_id": "switch"}))["type"] == "create_entry"
+    assert [r.json for r in cloud.requests_to("/operation")] == [{"default_real_mode": "autonomous"}]
+    assert hass.states.get(STATUS).state == "synced"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
 @pytest.mark.parametrize("platform", list(PLATFORMS))
 async def test_entity_snapshots(
@@ -225,7 +244,7 @@ async def test_the_region_follows_the_powerwalls_time_zone(
     entry = await set_up(hass, freezer, own_entry())
     assert hass.states.get("sensor.home_powerwall_aemo_price").attributes["region"] == "NSW1"
     assert cloud.requests_to("/ELEC_NEM_SUMMARY")
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await open_options_form(hass, entry.entry_id)
     suggested = {str(key): key.description["suggested_value"] for key in result["data_schema"].schema}
     assert suggested["aemo_region"] == "nsw1"
     assert suggested["spike_detection"] is False
@@ -242,7 +261,7 @@ async def test_a_site_outside_the_nem_has_no_spike_response(
     assert cloud.requests_to("/ELEC_NEM_SUMMARY") == []
     assert hass.states.get("sensor.home_powerwall_aemo_price").state == STATE_UNAVAILABLE
     assert hass.states.get("switch.home_powerwall_spike_detection").state == STATE_OFF
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await open_options_form(hass, entry.entry_id)
     suggested = {str(key): key.description["suggested_value"] for key in result["data_schema"].schema}
     assert suggested["aemo_region"] == "none"
     assert hass.states.get(SELECT).state == NAME
@@ -459,9 +478,9 @@ async def test_reconfigure_never_asks_for_amber(
     entry = await set_up(hass, freezer, own_entry())
     result = await entry.start_reconfigure_flow(hass)
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["reconfigure_tokens", "reconfigure_fleet"]
+    assert result["menu_options"] == ["reconfigure_powerwall", "reconfigure_fleet"]
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "reconfigure_tokens"}
+        result["flow_id"], {"next_step_id": "reconfigure_powerwall"}
     )
     assert result["step_id"] == "reconfigure_powerwall"
     assert [str(key) for key in result["data_schema"].schema] == [CONF_TESLEMETRY_API_TOKEN, "api_addresses"]
@@ -507,7 +526,7 @@ async def test_the_options_offer_outside_the_nem_only_without_amber(
     config_entry.add_to_hass(hass)
 
     async def regions(of: MockConfigEntry) -> list[str]:
-        result = await hass.config_entries.options.async_init(of.entry_id)
+        result = await open_options_form(hass, of.entry_id)
         (selector,) = [value for key, value in result["data_schema"].schema.items() if key == "aemo_region"]
         return list(selector.config["options"])
 

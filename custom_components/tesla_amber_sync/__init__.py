@@ -38,7 +38,14 @@ from .coordinator import (
 from .demand_tracking import DemandTracker
 from .entity import amber_device_info, powerwall_device_info
 from .frontend_assets import async_register_frontend
-from .options import OPT_AEMO_REGION, entry_options
+from .options import (
+    OPT_AEMO_REGION,
+    OPT_DEMAND_CHARGE,
+    OPT_DEMAND_RATE,
+    OPT_DEMAND_WINDOW_END,
+    OPT_DEMAND_WINDOW_START,
+    entry_options,
+)
 from .removal import async_give_back
 from .routing import async_energy_client
 from .services import async_setup_services
@@ -67,13 +74,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) ->
     """Set up one Powerwall, with the Amber site that prices it or with the owner's own schedules."""
     _repair_stored_options(hass, entry)
     session = async_get_clientsession(hass)
-    amber = _amber_runtime(hass, entry)
     # Teslemetry or Tesla's Fleet API, with the other as fallback when the entry has both.
     teslemetry_client = await async_energy_client(hass, entry)
     energy_site_id = int(entry.data[CONF_ENERGY_SITE_ID])
 
     live_status = LiveStatusCoordinator(hass, entry, teslemetry_client, energy_site_id)
     site_info = SiteInfoCoordinator(hass, entry, teslemetry_client, energy_site_id)
+    amber = _amber_runtime(hass, entry, site_info)
     energy = EnergyHistoryCoordinator(hass, entry, teslemetry_client, energy_site_id, site_info)
     aemo_client = AemoClient(session, base_url=entry.data.get(CONF_AEMO_BASE_URL, AEMO_SUMMARY_URL))
     store = TeslaSyncStore(hass, entry.entry_id)
@@ -134,8 +141,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: TeslaSyncConfigEntry) ->
     return True
 
 
-def _amber_runtime(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -> AmberRuntime | None:
-    """Amber's client and prices coordinator; None for an entry without Amber (another retailer)."""
+def _amber_runtime(
+    hass: HomeAssistant, entry: TeslaSyncConfigEntry, site_info: SiteInfoCoordinator
+) -> AmberRuntime | None:
+    """Amber's client and prices coordinator (its history reaches by the Powerwall site's wall clock); None
+    for an entry without Amber (another retailer)."""
     if CONF_AMBER_API_TOKEN not in entry.data:
         return None
     client = AmberClient(
@@ -145,7 +155,9 @@ def _amber_runtime(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -> AmberRun
     )
     site_id = str(entry.data[CONF_AMBER_SITE_ID])
     return AmberRuntime(
-        client=client, site_id=site_id, prices=AmberPricesCoordinator(hass, entry, client, site_id)
+        client=client,
+        site_id=site_id,
+        prices=AmberPricesCoordinator(hass, entry, client, site_id, time_zone=lambda: site_info.time_zone),
     )
 
 
@@ -208,9 +220,11 @@ def _repair_stored_options(hass: HomeAssistant, entry: TeslaSyncConfigEntry) -> 
     LOGGER.warning(
         "Options %s of %s could not work and were reset to their defaults", sorted(problems), entry.title
     )
-    hass.config_entries.async_update_entry(
-        entry, options={key: value for key, value in entry.options.items() if key not in problems}
-    )
+    options = {key: value for key, value in entry.options.items() if key not in problems}
+    if problems.keys() & {OPT_DEMAND_RATE, OPT_DEMAND_WINDOW_START, OPT_DEMAND_WINDOW_END}:
+        # A demand charge has no default rate or window: without them it is off until set again.
+        options[OPT_DEMAND_CHARGE] = False
+    hass.config_entries.async_update_entry(entry, options=options)
     ir.async_create_issue(
         hass,
         DOMAIN,

@@ -6,6 +6,7 @@ reconfiguration; and the options flow."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Mapping
+from datetime import time
 import logging
 from typing import Any
 
@@ -36,12 +37,13 @@ from homeassistant.helpers.selector import (
     TextSelector,
     TextSelectorConfig,
     TextSelectorType,
+    TimeSelector,
 )
 import probatio
 
 from .api.aemo import AEMO_SUMMARY_URL
 from .api.amber import AMBER_BASE_URL, AmberClient
-from .api.errors import ApiError, AuthenticationError
+from .api.errors import ApiError, AuthenticationError, InvalidResponseError
 from .api.models import AmberSite, EnergySiteProduct, SiteStatus
 from .api.routes import (
     FLEET_AUTH_BASE_URL,
@@ -68,23 +70,39 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
+from .control.demand import CycleKind, DemandDays
+from .control.demand_tariff import amber_window
 from .control.option_rules import (
     MARKET_CAP,
     MARKET_FLOOR,
+    MAX_CYCLE_DAY,
+    MAX_DEMAND_RATE,
     MAX_FEED_IN_CENTS,
     MAX_HOLD_MINUTES,
+    MONTH_CHOICES,
+    demand_problems,
     option_problems,
 )
 from .control.regions import NEM_REGIONS, REGION_CHOICES
 from .options import (
     OPT_AEMO_REGION,
     OPT_CURTAILMENT_THRESHOLD,
+    OPT_DEMAND_APPLIES_TO_AMBER,
+    OPT_DEMAND_CHARGE,
+    OPT_DEMAND_CYCLE,
+    OPT_DEMAND_CYCLE_DAY,
+    OPT_DEMAND_DAYS,
+    OPT_DEMAND_MONTHS,
+    OPT_DEMAND_RATE,
+    OPT_DEMAND_WINDOW_END,
+    OPT_DEMAND_WINDOW_START,
     OPT_SOLAR_CURTAILMENT,
     OPT_SPIKE_DETECTION,
     OPT_SPIKE_EXIT_THRESHOLD,
     OPT_SPIKE_MIN_HOLD,
     OPT_SPIKE_THRESHOLD,
     TeslaSyncOptions,
+    demand_as_mapping,
     entry_options,
 )
 from .routing import async_fleet_token_provider
@@ -132,17 +150,33 @@ def _number(minimum: float, maximum: float, step: float, unit: str) -> NumberSel
 
 
 class TeslaSyncOptionsFlow(OptionsFlowWithReload):
-    """Spike response and export curtailment settings."""
+    """A menu of the option forms: spike response and export curtailment, and the demand charge. Each form
+    stores its own fields and keeps the other's as they were."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Which settings to change."""
+        return self.async_show_menu(step_id="init", menu_options=["spike_curtailment", "demand_charge"])
+
+    def _current(self) -> TeslaSyncOptions:
+        return entry_options(self.config_entry, default_region=_default_region(self.config_entry))
+
+    def _save(self, current: TeslaSyncOptions, user_input: dict[str, Any]) -> ConfigFlowResult:
+        """Store the form's fields over the entry's other options (read back through the one typed form)."""
+        merged = TeslaSyncOptions.from_mapping(
+            {**current.as_mapping(), **user_input}, default_region=current.aemo_region
+        )
+        return self.async_create_entry(data=merged.as_mapping())
+
+    async def async_step_spike_curtailment(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
         """One form; the values are checked together, so the machines can never flap."""
-        current = entry_options(self.config_entry, default_region=_default_region(self.config_entry))
+        current = self._current()
         errors: dict[str, str] = {}
         if user_input is not None:
             errors = option_problems(user_input)
             if not errors:
-                options = TeslaSyncOptions.from_mapping(user_input, default_region=current.aemo_region)
-                return self.async_create_entry(data=options.as_mapping())
+                return self._save(current, user_input)
         values = current.as_mapping() if user_input is None else {**current.as_mapping(), **user_input}
         # The errors state the range allowed, in the form's own units.
         placeholders = {
@@ -172,11 +206,99 @@ class TeslaSyncOptionsFlow(OptionsFlowWithReload):
             }
         )
         return self.async_show_form(
-            step_id="init",
+            step_id="spike_curtailment",
             data_schema=self.add_suggested_values_to_schema(schema, values),
             errors=errors,
             description_placeholders=placeholders,
         )
+
+    async def async_step_demand_charge(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """The demand charge: rate, window, days, months, billing cycle (and for Amber, whether the rolling
+        tariff carries it). Checked by `demand_problems` while it is on; off, only "off" is stored."""
+        current = self._current()
+        has_amber = CONF_AMBER_API_TOKEN in self.config_entry.data
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            if user_input.get(OPT_DEMAND_CHARGE):
+                errors = demand_problems(user_input)
+            if not errors:
+                return self._save(current, _demand_input(user_input, current))
+        offered = None if current.demand is not None else self._amber_window()
+        values = _demand_form_values(current, offered)
+        if user_input is not None:
+            values = {**values, **user_input}
+        schema_fields: dict[Any, Any] = {
+            probatio.Required(OPT_DEMAND_CHARGE): BooleanSelector(),
+            probatio.Optional(OPT_DEMAND_RATE): _number(0, MAX_DEMAND_RATE, 0.01, "$/kW"),
+            probatio.Optional(OPT_DEMAND_WINDOW_START): TimeSelector(),
+            probatio.Optional(OPT_DEMAND_WINDOW_END): TimeSelector(),
+            probatio.Optional(OPT_DEMAND_DAYS): SelectSelector(
+                SelectSelectorConfig(options=[d.value for d in DemandDays], translation_key="demand_days")
+            ),
+            probatio.Optional(OPT_DEMAND_MONTHS): SelectSelector(
+                SelectSelectorConfig(
+                    options=list(MONTH_CHOICES),
+                    multiple=True,
+                    mode=SelectSelectorMode.DROPDOWN,
+                    translation_key="month",
+                )
+            ),
+            probatio.Optional(OPT_DEMAND_CYCLE): SelectSelector(
+                SelectSelectorConfig(options=[c.value for c in CycleKind], translation_key="demand_cycle")
+            ),
+            probatio.Optional(OPT_DEMAND_CYCLE_DAY): _number(1, MAX_CYCLE_DAY, 1, "day"),
+        }
+        if has_amber:
+            schema_fields[probatio.Optional(OPT_DEMAND_APPLIES_TO_AMBER)] = BooleanSelector()
+        schema = probatio.Schema(schema_fields)
+        return self.async_show_form(
+            step_id="demand_charge",
+            data_schema=self.add_suggested_values_to_schema(schema, values),
+            errors=errors,
+            description_placeholders={
+                "max_rate": f"{MAX_DEMAND_RATE:g}",
+                "max_day": str(MAX_CYCLE_DAY),
+                "amber_window": "-" if offered is None else f"{offered[0]:%H:%M}-{offered[1]:%H:%M}",
+            },
+        )
+
+    def _amber_window(self) -> tuple[time, time] | None:
+        """The window Amber flags for the site, from the intervals seen (None without Amber or flags)."""
+        runtime = getattr(self.config_entry, "runtime_data", None)
+        if runtime is None or runtime.amber is None or runtime.amber.prices.data is None:
+            return None
+        return amber_window(runtime.amber.prices.data.intervals, runtime.site_info.time_zone)
+
+
+def _demand_form_values(current: TeslaSyncOptions, offered: tuple[time, time] | None) -> dict[str, Any]:
+    """What the demand form starts from: the stored charge, else a weekday-free default (all days, all
+    months, monthly from the 1st) with the window Amber flags when it flags one."""
+    if current.demand is not None:
+        return demand_as_mapping(current.demand)
+    start, end = offered if offered is not None else (None, None)
+    values: dict[str, Any] = {
+        OPT_DEMAND_CHARGE: False,
+        OPT_DEMAND_DAYS: DemandDays.EVERY_DAY.value,
+        OPT_DEMAND_MONTHS: list(MONTH_CHOICES),
+        OPT_DEMAND_CYCLE: CycleKind.MONTHLY.value,
+        OPT_DEMAND_CYCLE_DAY: 1,
+        OPT_DEMAND_APPLIES_TO_AMBER: True,
+    }
+    if start is not None and end is not None:
+        values[OPT_DEMAND_WINDOW_START] = start.strftime("%H:%M")
+        values[OPT_DEMAND_WINDOW_END] = end.strftime("%H:%M")
+    return values
+
+
+def _demand_input(user_input: dict[str, Any], current: TeslaSyncOptions) -> dict[str, Any]:
+    """The demand form's answer in the stored form: whole-number cycle day, and for an entry without Amber
+    the "applies to Amber" flag it was not asked kept as it was."""
+    if not user_input.get(OPT_DEMAND_CHARGE):
+        return {OPT_DEMAND_CHARGE: False}
+    answer = {**user_input, OPT_DEMAND_CYCLE_DAY: int(user_input.get(OPT_DEMAND_CYCLE_DAY, 1))}
+    if OPT_DEMAND_APPLIES_TO_AMBER not in answer:
+        answer[OPT_DEMAND_APPLIES_TO_AMBER] = current.demand.applies_to_amber if current.demand else True
+    return answer
 
 
 def _region_choices(entry: ConfigEntry[Any]) -> tuple[str, ...]:
@@ -205,7 +327,7 @@ class TeslaSyncConfigFlow(
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: ConfigEntry[Any]) -> TeslaSyncOptionsFlow:
-        """Spike and curtailment options."""
+        """Spike, curtailment and demand-charge options."""
         return TeslaSyncOptionsFlow()
 
     @classmethod
@@ -391,6 +513,10 @@ class TeslaSyncConfigFlow(
             base_url = await find_fleet_base_url(
                 session, access_token, base_url=self._base_url(CONF_FLEET_REGION_URL, FLEET_NA_BASE_URL)
             )
+        except InvalidResponseError as err:
+            # Tesla answered, but named no host this entry could use: "could not reach" would mislead.
+            LOGGER.debug("Tesla Fleet API region check failed: %s", err)
+            return self.async_abort(reason="fleet_region_unknown")
         except ApiError as err:
             LOGGER.debug("Tesla Fleet API region check failed: %s", err)
             return self.async_abort(reason=_error_key("fleet", err))
@@ -598,7 +724,8 @@ class TeslaSyncConfigFlow(
         """What to change: the tokens and addresses; a Teslemetry entry can sign in to Tesla's Fleet API as a
         second route; an entry with both routes can choose which comes first."""
         entry = self._get_reconfigure_entry()
-        options = ["reconfigure_tokens"]
+        # Without Amber there is no Amber token or site to offer: the option says so.
+        options = ["reconfigure_tokens" if CONF_AMBER_API_TOKEN in entry.data else "reconfigure_powerwall"]
         if "token" not in entry.data:
             options.append("reconfigure_fleet")
         elif entry.data.get(CONF_TESLEMETRY_API_TOKEN):

@@ -37,7 +37,8 @@ AEMO_UPDATE_INTERVAL: Final = timedelta(minutes=1)
 # Teslemetry allows calendar history at most every 5 minutes.
 ENERGY_HISTORY_UPDATE_INTERVAL: Final = timedelta(minutes=5)
 
-# How much Amber history and forecast each refresh asks for (converted to intervals of the site's billing
-# length): a day ahead for the rolling tariff and a day back for the fallback of a slot with no forecast.
-# 25, not 24: on the day clocks go back, tomorrow's same wall-clock slot can be 25 hours away.
-AMBER_HOURS_EACH_WAY: Final = 25
+# How much Amber forecast each refresh asks for (converted to intervals of the site's billing length): a day
+# ahead for the rolling tariff. 25, not 24: on the day clocks go back, tomorrow's same wall-clock slot can be
+# 25 hours away. How much history it asks for (a day and an hour, more around a clock change) is
+# `tariff.wall_clock.history_hours`.
+AMBER_HOURS_AHEAD: Final = 25

@@ -10,7 +10,7 @@ from recorded facts (`control.status.derive_status`), never set by hand.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
@@ -30,6 +30,13 @@ from .control import commands, curtailment as curtailment_machine, spike as spik
 from .control.claims import Claim, ClaimSource, Plan, Setting, plan
 from .control.commands import Command, CommandKind
 from .control.curtailment import CurtailmentAction, CurtailmentSettings, CurtailmentState
+from .control.demand_tariff import (
+    amber_demand_flags,
+    demand_rates_for_slots,
+    flags_label,
+    slot_time,
+    window_disagrees,
+)
 from .control.push_policy import REASSERT_AFTER, PushHistory, PushTrigger, PushVerdict, decide_push
 from .control.restore import RestoreBudget
 from .control.spike import SpikeAction, SpikeSettings, SpikeState, SpikeStep
@@ -54,6 +61,7 @@ from .tariff.model import slot_index
 from .tariff.prices import CENTS_PER_DOLLAR, owner_price
 from .tariff.rates_now import rates_at
 from .tariff.schedule import CustomSchedule
+from .tariff.schedule_demand import schedule_with_demand
 from .tariff.schedule_encode import encode_schedule
 from .tariff.schedule_parse import parse_schedule
 from .tariff.spike import build_spike_tariff, spike_window_slots
@@ -135,6 +143,8 @@ class PowerwallController:
         # How the last write of a chosen schedule or profile went (the status of an entry without Amber).
         self._last_chosen_write: WriteOutcome | None = None
         self._build_key: tuple[int, datetime] | None = None
+        # The Amber reply whose demand-window flags were last checked against the owner's window.
+        self._demand_flags_checked: int | None = None
         self._last_aemo_seen: tuple[datetime, float, AemoPriceStatus] | None = None
         self.forecast_price = ForecastPrice.PREDICTED
         self.last_build: TariffBuild | None = None
@@ -525,7 +535,9 @@ class PowerwallController:
         title_schedule = self.schedules().get(subentry_id)
         if title_schedule is None or title_schedule[1] is None:
             return None
-        return encode_schedule(title_schedule[1], code=SCHEDULE_TARIFF_CODE)
+        # A schedule with demand rates of its own keeps them; one without gets the entry's demand charge.
+        schedule = schedule_with_demand(title_schedule[1], self.options.demand)
+        return encode_schedule(schedule, code=SCHEDULE_TARIFF_CODE)
 
     @property
     def chosen_tariff(self) -> str | None:
@@ -657,7 +669,7 @@ class PowerwallController:
         return name
 
     async def async_enter_time_based_control(self) -> None:
-        """The repair's fix: the Amber sync holds time-based control (undone with the owner's mode)."""
+        """The repair's fix: the chosen tariff holds time-based control (undone with the owner's mode)."""
         self.state.amber_claims_mode = True
         await self.writer.async_save()
         try:
@@ -708,6 +720,7 @@ class PowerwallController:
         await self._step_curtailment(now)
         await self._step_command(now)
         self._build_amber(now, trigger)
+        self._check_demand_window()
         claims = self._claims(now)
         result = self._plan(claims, now)
         writes = self._choose_writes(result, now, trigger)
@@ -894,6 +907,30 @@ class PowerwallController:
                 },
             )
 
+    def _chosen_claim(self) -> Claim | None:
+        """The claim of the tariff the owner chose (Amber's rolling tariff, a schedule or a profile), with
+        time-based control when the owner let Tesla Sync switch to it (`amber_claims_mode`, named from when
+        Amber was the only choice)."""
+        if self.state.auto_sync:
+            # Until a first complete build, the Amber sync keeps whatever the Powerwall holds.
+            amber = self.state.amber_content
+            source = ClaimSource.AMBER
+            tariff = amber if amber is not None else self.writer.site_info.tariff_content_v2
+        elif self.state.chosen_schedule is not None:
+            source = ClaimSource.SCHEDULE
+            tariff = self._schedule_content(self.state.chosen_schedule)
+        elif self.state.chosen_profile is not None:
+            source = ClaimSource.PROFILE
+            tariff = self._profile_content(self.state.chosen_profile)
+        else:
+            return None
+        if tariff is None and source is not ClaimSource.AMBER:
+            return None
+        values: dict[Setting, Any] = {Setting.TARIFF: tariff}
+        if self.state.amber_claims_mode:
+            values[Setting.OPERATION_MODE] = OperationMode.AUTONOMOUS.value
+        return Claim(source=source, values=values)
+
     def _command_claim(self, now: datetime) -> Claim | None:
         command = self.command
         if command is None or self.spike_state.active:
@@ -937,6 +974,12 @@ class PowerwallController:
             forecast_price=self.forecast_price,
             has_feed_in=data.has_feed_in,
         )
+        demand = self.options.demand
+        if build.tariff is not None and demand is not None and demand.applies_to_amber:
+            # Each slot stands for the half hour of its next occurrence (today's or tomorrow's date): the
+            # demand rate goes where that half hour is inside the owner's window.
+            rates = demand_rates_for_slots(demand, [slot.start for slot in build.slots])
+            build = replace(build, tariff=apply_tesla_rules(replace(build.tariff, demand_rates=rates)))
         self.last_build = build
         if build.tariff is None:
             LOGGER.info("Not pushing an incomplete tariff: %s", build.problem or "")
@@ -944,6 +987,50 @@ class PowerwallController:
         self.state.amber_content = encode_tariff(
             build.tariff, code=TARIFF_CODE, name=TARIFF_NAME, utility=TARIFF_UTILITY
         )
+
+    def _check_demand_window(self) -> None:
+        """Once per Amber reply: a repair issue while the owner's demand window disagrees with the half hours
+        Amber flags for a whole day; it goes when a whole day agrees (or the charge is off)."""
+        data = None if self._prices is None else self._prices.data
+        if data is None or id(data) == self._demand_flags_checked:
+            return
+        self._demand_flags_checked = id(data)
+        issue_id = self._issue_id("demand_window_mismatch")
+        demand = self.options.demand
+        if demand is None:
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            return
+        zone = self.time_zone
+        verdicts = [
+            (day, flags, window_disagrees(demand.window, zone, day, flags))
+            for day, flags in sorted(amber_demand_flags(data.intervals, zone).items())
+        ]
+        disagreeing = [(day, flags) for day, flags, verdict in verdicts if verdict]
+        if disagreeing:
+            day, flags = disagreeing[-1]
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="demand_window_mismatch",
+                translation_placeholders={
+                    "title": self._entry.title,
+                    "day": day.isoformat(),
+                    "amber": flags_label(flags),
+                    "configured": flags_label(
+                        {
+                            index: demand.window.contains(
+                                datetime.combine(day, slot_time(index), tzinfo=zone)
+                            )
+                            for index in range(SLOTS_PER_DAY)
+                        }
+                    ),
+                },
+            )
+        elif any(verdict is False for _, _, verdict in verdicts):
+            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
 
     def _normal_tariff(self, now: datetime) -> DayTariff:
         """What the Powerwall should follow outside a spike window, never nothing."""
@@ -991,22 +1078,9 @@ class PowerwallController:
             claims.append(
                 Claim(source=ClaimSource.CURTAILMENT, values={Setting.EXPORT_RULE: ExportRule.NEVER.value})
             )
-        if self.state.auto_sync:
-            values: dict[Setting, Any] = {}
-            # Until a first complete build, the Amber sync keeps whatever the Powerwall holds.
-            amber = self.state.amber_content
-            values[Setting.TARIFF] = amber if amber is not None else self.writer.site_info.tariff_content_v2
-            if self.state.amber_claims_mode:
-                values[Setting.OPERATION_MODE] = OperationMode.AUTONOMOUS.value
-            claims.append(Claim(source=ClaimSource.AMBER, values=values))
-        elif self.state.chosen_schedule is not None:
-            schedule = self._schedule_content(self.state.chosen_schedule)
-            if schedule is not None:
-                claims.append(Claim(source=ClaimSource.SCHEDULE, values={Setting.TARIFF: schedule}))
-        elif self.state.chosen_profile is not None:
-            profile = self._profile_content(self.state.chosen_profile)
-            if profile is not None:
-                claims.append(Claim(source=ClaimSource.PROFILE, values={Setting.TARIFF: profile}))
+        chosen = self._chosen_claim()
+        if chosen is not None:
+            claims.append(chosen)
         return tuple(claims)
 
     def _plan(self, claims: tuple[Claim, ...], now: datetime) -> Plan:
@@ -1295,8 +1369,11 @@ class PowerwallController:
                 translation_placeholders={"title": self._entry.title, "mode": held.operation_mode.value},
                 data={"entry_id": self._entry.entry_id},
             )
+        # Amber's rolling tariff, a schedule or a profile: any tariff Tesla Sync keeps is ignored outside
+        # time-based control.
+        keeps_a_tariff = self.state.auto_sync or self._chosen_content() is not None
         wants = (
-            self.state.auto_sync
+            keeps_a_tariff
             and not self.state.time_based_control_dismissed
             and not self.state.amber_claims_mode
             and not self.spike_state.active

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, ClassVar, cast
@@ -31,7 +32,7 @@ from .api.routes import SERVICE_NAMES
 from .api.teslemetry import TeslemetryClient
 from .const import (
     AEMO_UPDATE_INTERVAL,
-    AMBER_HOURS_EACH_WAY,
+    AMBER_HOURS_AHEAD,
     AMBER_UPDATE_INTERVAL,
     ENERGY_HISTORY_UPDATE_INTERVAL,
     LIVE_STATUS_UPDATE_INTERVAL,
@@ -42,6 +43,7 @@ from .control.amber_polling import PollPlan, PollState, next_poll, observe_error
 from .control.regions import NEM_REGIONS, OUTSIDE_NEM, region_for_nmi, region_for_time_zone
 from .helpers import raise_update_failed
 from .options import DEFAULT_REGION
+from .tariff.wall_clock import history_hours
 
 if TYPE_CHECKING:
     from .controller import PowerwallController
@@ -131,9 +133,15 @@ class AmberPricesCoordinator(DataUpdateCoordinator[AmberPrices | None]):
     config_entry: TeslaSyncConfigEntry
 
     def __init__(
-        self, hass: HomeAssistant, entry: TeslaSyncConfigEntry, client: AmberClient, site_id: str
+        self,
+        hass: HomeAssistant,
+        entry: TeslaSyncConfigEntry,
+        client: AmberClient,
+        site_id: str,
+        *,
+        time_zone: Callable[[], ZoneInfo],
     ) -> None:
-        """Poll one Amber site."""
+        """Poll one Amber site; `time_zone` gives the site's zone (the Powerwall's, once it is read)."""
         super().__init__(
             hass,
             LOGGER,
@@ -143,6 +151,7 @@ class AmberPricesCoordinator(DataUpdateCoordinator[AmberPrices | None]):
         )
         self.client = client
         self.site_id = site_id
+        self._time_zone = time_zone
         self.site: AmberSite | None = None
         self.polling = PollState()
         self.poll_plan: PollPlan | None = None
@@ -172,9 +181,12 @@ class AmberPricesCoordinator(DataUpdateCoordinator[AmberPrices | None]):
                 if self.site is None:
                     LOGGER.warning("Amber site %s is no longer on this account", self.site_id)
                     self.site = AmberSite(id=self.site_id, nmi="", status=SiteStatus.UNKNOWN)
-            intervals_each_way = AMBER_HOURS_EACH_WAY * 60 // self.site.interval_length
+            zone = self._time_zone()
+            hours_back = history_hours(zone, dt_util.utcnow().astimezone(zone).date())
             intervals = await self.client.get_current_prices(
-                self.site_id, previous=intervals_each_way, next=intervals_each_way
+                self.site_id,
+                previous=hours_back * 60 // self.site.interval_length,
+                next=AMBER_HOURS_AHEAD * 60 // self.site.interval_length,
             )
         except ApiError as err:
             now = dt_util.utcnow()

@@ -292,12 +292,19 @@ class World:
         ) as response:
             assert response.status == 200, f"{service}: HTTP {response.status}: {await response.text()}"
 
-    async def set_options(self, **changes: Any) -> None:
-        """Change options through the options flow, as the Configure dialog does; the entry reloads."""
+    async def set_options(self, step: str = "spike_curtailment", **changes: Any) -> None:
+        """Change options through the options flow, as the Configure dialog does (the menu, then the form
+        `step`); the entry reloads."""
         (entry,) = await self.home.entries()
         base = f"{self.home.base_url}/api/config/config_entries/options/flow"
         headers = {"Authorization": f"Bearer {self.home.token}"}
         async with self.session.post(base, headers=headers, json={"handler": entry["entry_id"]}) as response:
+            assert response.status == 200, await response.text()
+            menu = await response.json()
+        assert menu["type"] == "menu", menu
+        async with self.session.post(
+            f"{base}/{menu['flow_id']}", headers=headers, json={"next_step_id": step}
+        ) as response:
             assert response.status == 200, await response.text()
             form = await response.json()
         assert form["type"] == "form", form

@@ -26,6 +26,7 @@ from custom_components.tesla_amber_sync.tariff import (
     slot_index,
     slot_start,
 )
+from custom_components.tesla_amber_sync.tariff.wall_clock import HISTORY_HOURS, history_hours
 
 from . import oracle
 from .helpers import FEED_IN, series
@@ -213,6 +214,35 @@ def test_october_skipped_slots_fall_back_to_the_day_before_without_tomorrows_dat
         assert slot.buy == pytest.approx(statistics.fmean(price_of(step) for step in steps) / 100)
     assert build.complete, build.problem
     oracle.assert_matches(build, data, now, zone)
+
+
+@pytest.mark.parametrize("minutes", MINUTES)
+@pytest.mark.parametrize("zone_name", DST_ZONES)
+def test_the_evening_of_the_skip_with_a_short_forecast_is_complete(zone_name: str, minutes: int) -> None:
+    """20:00 on the day of the skip, Amber's forecast only 4 hours ahead: the skipped slots last occurred
+    the day before, 42 hours back, which the history the coordinator asks for that day reaches
+    (`history_hours`); a day and an hour of it would leave them without a price."""
+    zone = ZoneInfo(zone_name)
+    now = datetime.combine(OCTOBER, slot_start(40), tzinfo=zone)
+    forecast = prices(now, now.astimezone(UTC) + timedelta(hours=4), minutes)
+    since = now.astimezone(UTC) - timedelta(hours=history_hours(zone, OCTOBER))
+    data = prices(since, now, minutes, kind=IntervalType.ACTUAL) + forecast
+    build = build_rolling_tariff(data, now=now, time_zone=zone_name)
+    assert build.complete, build.problem
+    for index in skipped_today(OCTOBER, zone):
+        slot = build.slots[index]
+        assert slot.start.date() == OCTOBER + ONE_DAY
+        assert (slot.buy_origin, slot.sell_origin) == (PriceOrigin.PREVIOUS_DAY, PriceOrigin.PREVIOUS_DAY)
+        yesterday = datetime.combine(OCTOBER - ONE_DAY, slot_start(index), tzinfo=zone).astimezone(UTC)
+        steps = [yesterday + timedelta(minutes=m, seconds=1) for m in range(0, 30, minutes)]
+        assert slot.buy == pytest.approx(statistics.fmean(price_of(step) for step in steps) / 100)
+    oracle.assert_matches(build, data, now, zone)
+
+    usual = now.astimezone(UTC) - timedelta(hours=HISTORY_HOURS)
+    short = build_rolling_tariff(
+        prices(usual, now, minutes, kind=IntervalType.ACTUAL) + forecast, now=now, time_zone=zone_name
+    )
+    assert {slot.index for slot in short.missing} == set(skipped_today(OCTOBER, zone))
 
 
 @pytest.mark.parametrize("zone_name", DST_ZONES)

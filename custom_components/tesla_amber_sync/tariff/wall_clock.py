@@ -47,3 +47,22 @@ def previous_occurrence(zone: ZoneInfo, index: int, before: date) -> date:
     """Return the last date before `before` on which slot `index` occurred."""
     day = before - _ONE_DAY
     return day - _ONE_DAY if index in skipped_slots(zone, day) else day
+
+
+# The rolling tariff's fallback for a slot is its last occurrence: at most a day back, and an hour for the
+# slot in progress (25 hours of Amber's history), except around a skipped slot.
+HISTORY_HOURS: Final = 25
+
+
+def history_hours(zone: ZoneInfo, today: date) -> int:
+    """How many hours of Amber's history reach the last occurrence of every slot the tariff may need on
+    `today` (the site's local date).
+
+    On the day clocks go forward, the skipped slots last occurred the day before, up to two days back by
+    the evening; the day after, they last occurred two days back until they come round again. Without the
+    extra day of history those slots could not fall back, and a short forecast would leave the tariff
+    incomplete for most of both days.
+    """
+    if skipped_slots(zone, today) or skipped_slots(zone, today - _ONE_DAY):
+        return HISTORY_HOURS + 24
+    return HISTORY_HOURS
