@@ -24,9 +24,9 @@ from .conftest import utcnow
 from .fake_cloud import FakeCloud
 
 SYDNEY = ZoneInfo("Australia/Sydney")
-WINDOW = "binary_sensor.home_powerwall_demand_window"
+WINDOW = "binary_sensor.home_powerwall_demand_window_active"
 PEAK = "sensor.home_powerwall_demand_peak"
-HALF_HOUR = "sensor.home_powerwall_demand_this_half_hour"
+HALF_HOUR = "sensor.home_powerwall_demand_current_half_hour"
 CHARGE = "sensor.home_powerwall_demand_charge_estimate"
 # $12.50 per kW of the month's peak half hour, 15:00-21:00 every day, the cycle starting on the 1st.
 DEMAND = {
@@ -165,11 +165,11 @@ async def test_the_window_follows_the_powerwalls_time_zone(
 @pytest.mark.parametrize(
     ("cycle", "resets"),
     [
-        ({"demand_cycle": "monthly", "demand_cycle_day": 30}, True),
+        ({"demand_cycle": "monthly", "demand_cycle_day": 28}, True),
         ({"demand_cycle": "daily"}, True),
         ({"demand_cycle": "monthly", "demand_cycle_day": 1}, False),
     ],
-    ids=["monthly_on_day_30", "daily", "monthly_on_day_1"],
+    ids=["monthly_on_day_28", "daily", "monthly_on_day_1"],
 )
 async def test_the_peak_resets_at_the_cycle_start(
     hass: HomeAssistant,
@@ -179,10 +179,10 @@ async def test_the_peak_resets_at_the_cycle_start(
     cycle: dict[str, Any],
     resets: bool,
 ) -> None:
-    """A 3 kW peak on the evening of 29 November is cleared at local midnight when a cycle starts on the
-    30th (monthly on day 30, or daily), and kept by a cycle that started on the 1st."""
+    """A 3 kW peak on the evening of 27 November is cleared at local midnight when a cycle starts on the
+    28th (monthly on day 28, or daily), and kept by a cycle that started on the 1st."""
     options = {**DEMAND, "demand_window_start": "20:00", "demand_window_end": "00:00", **cycle}
-    evening = SATURDAY.replace(day=29)
+    evening = SATURDAY.replace(day=27)
     await set_up(hass, cloud, config_entry, freezer, local(20, 0, day=evening), options, watts=3000.0)
     await run_until(hass, freezer, cloud, local(20, 31, day=evening), 3000.0)
     assert float(state(hass, PEAK)) == pytest.approx(3.0, abs=0.01)
@@ -193,8 +193,8 @@ async def test_the_peak_resets_at_the_cycle_start(
     if resets:
         assert state(hass, PEAK) == "unknown"
         assert state(hass, CHARGE) == "0.0"
-        assert attribute(hass, PEAK, "cycle_start") == "2026-11-30"
-        assert attribute(hass, CHARGE, "last_reset") == "2026-11-30T00:00:00+11:00"
+        assert attribute(hass, PEAK, "cycle_start") == "2026-11-28"
+        assert attribute(hass, CHARGE, "last_reset") == "2026-11-28T00:00:00+11:00"
     else:
         assert float(state(hass, PEAK)) == pytest.approx(3.0, abs=0.01)
         assert attribute(hass, PEAK, "cycle_start") == "2026-11-01"

@@ -106,8 +106,8 @@ async def test_demand_entity_snapshots(
     assert [entry.translation_key for entry in demand_entries] == [
         "demand_window_active",
         "demand_charge_estimate",
-        "demand_peak",
         "demand_current_half_hour",
+        "demand_peak",
     ]
     for entry in demand_entries:
         assert entry == snapshot(name=f"{entry.entity_id}-entry")
