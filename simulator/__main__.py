@@ -1,4 +1,5 @@
-"""Command line: `python -m simulator --port 8099 [--speed N] [--scenario NAME] [--demand-window A-B]`."""
+"""Command line: `python -m simulator --port 8099 [--speed N] [--scenario NAME] [--demand-window A-B]
+[--clock-file FILE]`."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 from dataclasses import replace
 from datetime import datetime, time
 import logging
+from pathlib import Path
 
 from aiohttp import web
 
@@ -57,6 +59,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="the days the demand window runs on (default weekdays)",
     )
     parser.add_argument(
+        "--clock-file",
+        type=Path,
+        help="share the clock: write it here at each jump, for `python -m simulator.sharedclock`",
+    )
+    parser.add_argument(
         "--no-confirmation-delay",
         action="store_true",
         help="Amber confirms each price at the interval start and forecasts are exact (no publication model)",
@@ -75,6 +82,7 @@ def config_from(args: argparse.Namespace) -> SimulatorConfig:
         start=args.start,
         time_zone=args.time_zone,
         sites=args.sites,
+        clock_file=args.clock_file,
         publication=INSTANT if args.no_confirmation_delay else REALISTIC,
         demand_window=None if window is None else replace(window, days=WindowDays(args.demand_days)),
     )

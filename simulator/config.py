@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Final
 
 from .demand import DEFAULT_WINDOW, DemandWindow
@@ -42,6 +43,8 @@ class SimulatorConfig:
     # the household's import past the Powerwall (its peak half hour in each run of the window).
     demand_window: DemandWindow | None = DEFAULT_WINDOW
     import_seed: int = 0
+    # Where the clock is shared with Home Assistant (`sharedclock`): written at each jump; None: not shared.
+    clock_file: Path | None = None
     # 2 adds a second Amber site and a second Powerwall, so the config flow shows its site pickers.
     sites: int = 1
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections import Counter, deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from .clock import SimClock
+from .clock import SimClock, write_reading
 from .config import SimulatorConfig
 from .demand import Household
 from .faults import FaultBook
@@ -86,7 +87,8 @@ class Simulator:
         """Build a fresh world from `config`."""
         self.config = config
         self.zone = ZoneInfo(config.time_zone)
-        self.clock = SimClock(speed=config.speed, start=config.start)
+        share = None if config.clock_file is None else partial(write_reading, config.clock_file)
+        self.clock = SimClock(speed=config.speed, start=config.start, on_change=share)
         self.faults = FaultBook()
         # Signing in is the account's, not the world's: a reset keeps the Fleet API grants.
         previous: FleetAuth | None = getattr(self, "fleet_auth", None)

@@ -92,7 +92,14 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture
-def simulator_url(socket_enabled: None, tmp_path: Path) -> Iterator[str]:
+def clock_file(request: pytest.FixtureRequest, tmp_path: Path) -> Path | None:
+    """For a test marked `shared_clock`: the file the simulator shares its clock through, so that Home
+    Assistant's wall clock follows the simulated one (moved by `POST /_sim/clock`); None otherwise."""
+    return tmp_path / "clock.json" if request.node.get_closest_marker("shared_clock") else None
+
+
+@pytest.fixture
+def simulator_url(socket_enabled: None, tmp_path: Path, clock_file: Path | None) -> Iterator[str]:
     """`python -m simulator` on a free port, in real time.
 
     Without the publication model (`--no-confirmation-delay`): the tests compare the Powerwall's tariff
@@ -102,6 +109,8 @@ def simulator_url(socket_enabled: None, tmp_path: Path) -> Iterator[str]:
     port = free_port()
     log = tmp_path / "simulator.log"
     command = [sys.executable, "-m", "simulator", "--port", str(port), "--scenario", "typical_day"]
+    if clock_file is not None:
+        command += ["--clock-file", str(clock_file)]
     with log.open("wb") as out:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             [*command, "--no-confirmation-delay"],
@@ -118,8 +127,9 @@ def simulator_url(socket_enabled: None, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def hass_url(socket_enabled: None, tmp_path: Path) -> Iterator[str]:
-    """A real Home Assistant with only what the test needs, and this repository's integration."""
+def hass_url(socket_enabled: None, tmp_path: Path, clock_file: Path | None) -> Iterator[str]:
+    """A real Home Assistant with only what the test needs, and this repository's integration (on the
+    simulator's clock when the test shares it)."""
     port = free_port()
     config = tmp_path / "hass"
     stub = tmp_path / "frontend_stub"
@@ -134,9 +144,10 @@ def hass_url(socket_enabled: None, tmp_path: Path) -> Iterator[str]:
     write_http_settings(config, port)
     log = tmp_path / "home-assistant.log"
     env = _child_environment()
+    follow = [] if clock_file is None else ["simulator.sharedclock", "--clock-file", str(clock_file)]
     with log.open("wb") as out:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "homeassistant", "--config", str(config), "--skip-pip"],
+            [sys.executable, "-m", *follow, "homeassistant", "--config", str(config), "--skip-pip"],
             cwd=REPO,
             stdout=out,
             stderr=subprocess.STDOUT,
