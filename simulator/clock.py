@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 import json
-import os
 from pathlib import Path
 import time
 from typing import Any
@@ -122,7 +121,7 @@ def write_reading(path: Path, now: datetime, speed: float) -> None:
     reading = ClockReading(now=now.astimezone(UTC), speed=speed, monotonic=time.monotonic())
     partial = path.with_name(f".{path.name}.partial")
     partial.write_text(json.dumps(reading.as_json()))
-    os.replace(partial, path)
+    partial.replace(path)
 
 
 def parse_reading(text: str) -> ClockReading:

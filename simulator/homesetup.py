@@ -181,7 +181,9 @@ class HomeAssistantSetup:
         """A long-lived access token (as the profile page makes one), used from now on: it outlives a test
         that moves Home Assistant's clock days ahead (`sharedclock`), which a sign-in's 30 minutes do not."""
         token = str(
-            await self.command({"type": "auth/long_lived_access_token", "client_name": name, "lifespan": days})
+            await self.command(
+                {"type": "auth/long_lived_access_token", "client_name": name, "lifespan": days}
+            )
         )
         self.token = token
         return token

@@ -64,10 +64,11 @@ class ClockFollower:
             return False
         if text == self._seen:
             return False
+        # Seen even when it cannot be read: a bad file is reported once, not at every look.
+        self._seen = text
         reading = parse_reading(text)
         if reading.speed not in FOLLOWED_SPEEDS:
             raise ValueError(f"a clock at speed {reading.speed:g} cannot be followed; use 0 or 1")
-        self._seen = text
         self._travel(reading.instant(time.monotonic()).timestamp(), reading.speed > 0)
         return True
 
@@ -76,7 +77,7 @@ class ClockFollower:
         while not stop.wait(POLL_SECONDS):
             try:
                 self.follow_once()
-            except (OSError, TypeError, ValueError):
+            except OSError, TypeError, ValueError:
                 _LOGGER.exception("cannot follow the clock file %s", self._path)
 
 

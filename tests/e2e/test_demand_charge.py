@@ -189,9 +189,7 @@ async def test_demand_charge_from_the_options_to_the_peak(simulator_url: str, ha
         # them today, a weekday), and none on export.
         state = await world.until_simulated("a tariff with demand charges", holds_demand_tariff)
         content = state["tariff_content_v2"]
-        expected = {
-            period: RATE if "PERIOD_15_00" <= period <= "PERIOD_20_30" else 0.0 for period in PERIODS
-        }
+        expected = {period: RATE if "PERIOD_15_00" <= period <= "PERIOD_20_30" else 0.0 for period in PERIODS}
         assert demand_rates(content) == expected
         assert demand_rates(content["sell_tariff"]) == {}
         await world.until_entity(sync_status, IN_PLACE, lambda s: s["state"] == IN_PLACE)
