@@ -81,13 +81,13 @@ class ClockFollower:
                 _LOGGER.exception("cannot follow the clock file %s", self._path)
 
 
-def _time_machine_travel(destination: float, tick: bool) -> None:  # pragma: no cover - in the child only
+def _time_machine_travel(destination: float, tick: bool) -> None:
     import time_machine  # noqa: PLC0415 - a test dependency, needed only in the process that follows
 
     time_machine.travel(destination, tick=tick).start()
 
 
-def main(argv: list[str] | None = None) -> None:  # pragma: no cover - runs as the child process
+def main(argv: list[str] | None = None) -> None:
     """Run a module (Home Assistant) with its wall clock on the clock file's readings."""
     parser = argparse.ArgumentParser(prog="python -m simulator.sharedclock", description=__doc__)
     parser.add_argument("--clock-file", type=Path, required=True, help="what the simulator's --clock-file is")
@@ -95,7 +95,10 @@ def main(argv: list[str] | None = None) -> None:  # pragma: no cover - runs as t
     parser.add_argument("args", nargs=argparse.REMAINDER, help="its arguments")
     args = parser.parse_args(argv)
     follower = ClockFollower(args.clock_file, _time_machine_travel)
-    follower.follow_once()
+    if not follower.follow_once():
+        # No reading yet: travel to the real time now, so time-machine patches the clock here, before the
+        # module runs, rather than from the watcher thread later.
+        _time_machine_travel(time.time(), tick=True)
     stop = threading.Event()
     threading.Thread(target=follower.watch, args=(stop,), name="sharedclock", daemon=True).start()
     sys.argv = [args.module, *args.args]
@@ -105,5 +108,5 @@ def main(argv: list[str] | None = None) -> None:  # pragma: no cover - runs as t
         stop.set()
 
 
-if __name__ == "__main__":  # pragma: no cover
+if __name__ == "__main__":
     main()

@@ -17,7 +17,7 @@ import pytest
 
 from simulator.homesetup import HomeAssistantSetup, Owner
 
-from .test_end_to_end import IN_PLACE, STEP_DEADLINE, ZONE, World, eventually
+from .test_end_to_end import AMBER_TARIFF_CODE, IN_PLACE, STEP_DEADLINE, ZONE, World, eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.shared_clock]
 
@@ -173,15 +173,16 @@ async def test_demand_charge_from_the_options_to_the_peak(simulator_url: str, ha
         clock = SharedClock(world)
         afternoon = next_weekday_afternoon(datetime.fromisoformat((await world.sim("state"))["now"]))
         await clock.move_to(afternoon)
-        assert (await world.sim("demand"))["window"] == {"start": "15:00", "end": "21:00", "days": "weekdays"}
         await world.call("tesla_amber_sync.sync_now")
 
-        # 1. Configure → Demand charge: the form offers the window Amber flags.
+        # 1. Configure → Demand charge: the form offers the window the simulated Amber flags.
+        flagged = (await world.sim("demand"))["window"]
+        assert flagged == {"start": "15:00", "end": "21:00", "days": "weekdays"}
         form = await set_demand_charge(world)
-        assert form["description_placeholders"]["amber_window"] == "15:00-21:00"
+        assert form["description_placeholders"]["amber_window"] == f"{flagged['start']}-{flagged['end']}"
         assert (suggested(form, "demand_window_start"), suggested(form, "demand_window_end")) == (
-            "15:00",
-            "21:00",
+            flagged["start"],
+            flagged["end"],
         )
         assert suggested(form, "demand_charge") is False
 
@@ -189,6 +190,9 @@ async def test_demand_charge_from_the_options_to_the_peak(simulator_url: str, ha
         # them today, a weekday), and none on export.
         state = await world.until_simulated("a tariff with demand charges", holds_demand_tariff)
         content = state["tariff_content_v2"]
+        writes = await world.sim("requests?endpoint=teslemetry.time_of_use_settings")
+        assert writes[-1]["body"]["tou_settings"]["tariff_content_v2"] == content
+        assert content["code"] == AMBER_TARIFF_CODE
         expected = {period: RATE if "PERIOD_15_00" <= period <= "PERIOD_20_30" else 0.0 for period in PERIODS}
         assert demand_rates(content) == expected
         assert demand_rates(content["sell_tariff"]) == {}
