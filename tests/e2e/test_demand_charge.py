@@ -197,6 +197,9 @@ async def test_demand_charge_from_the_options_to_the_peak(simulator_url: str, ha
         assert demand_rates(content) == expected
         assert demand_rates(content["sell_tariff"]) == {}
         await world.until_entity(sync_status, IN_PLACE, lambda s: s["state"] == IN_PLACE)
+        # The window set is the one Amber flags: no repair issue says otherwise.
+        issues = (await home.command({"type": "repairs/list_issues"}))["issues"]
+        assert [issue for issue in issues if issue["domain"] == "tesla_amber_sync"] == []
 
         window_active = await world.entity_id("binary_sensor", "_demand_window_active")
         peak = await world.entity_id("sensor", "_demand_peak")

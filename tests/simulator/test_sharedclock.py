@@ -189,10 +189,9 @@ for _line in sys.stdin:
 
 def test_a_process_runs_on_the_shared_clock(tmp_path: Path) -> None:
     """`python -m simulator.sharedclock --clock-file FILE MODULE ARGS` runs MODULE with ARGS, its wall clock
-    on the file's readings: frozen, moved, then running in real time."""
+    on the file's readings: real before the first, then frozen, moved, and running in real time."""
     (tmp_path / "probe.py").write_text(textwrap.dedent(PROBE))
     path = tmp_path / "clock.json"
-    write_reading(path, T0, 0.0)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO)])}
     with subprocess.Popen(  # noqa: S603 - our own interpreter and module
         [sys.executable, "-m", "simulator.sharedclock", "--clock-file", str(path), "probe", "--flag", "x"],
@@ -221,7 +220,10 @@ def test_a_process_runs_on_the_shared_clock(tmp_path: Path) -> None:
 
         try:
             assert child.stdout.readline().strip() == "--flag x"
-            assert now() == T0
+            # No reading yet: the real time.
+            assert abs(now() - datetime.now(UTC)) < timedelta(seconds=10)
+            write_reading(path, T0, 0.0)
+            until(lambda seen: seen == T0)
             assert now() == T0  # Frozen.
             moved = T0 + timedelta(minutes=2)
             write_reading(path, moved, 0.0)
