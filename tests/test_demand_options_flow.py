@@ -203,6 +203,27 @@ async def test_amber_s_flagged_window_is_offered_when_none_is_set(
     assert result["description_placeholders"]["amber_window"] == "-"
 
 
+async def test_amber_s_weekday_window_is_offered_on_weekdays(
+    hass: HomeAssistant, cloud: FakeCloud, config_entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    """Saturday 13:10 (Sydney): Amber's intervals reach back over Friday, flagged 16:00-20:00, and ahead
+    over Saturday evening, not flagged; the form offers the window on weekdays, so accepting it does not
+    disagree with Amber every weekend."""
+    cloud.demand_window = lambda start: (
+        start.astimezone(SYDNEY).weekday() < 5 and 16 <= start.astimezone(SYDNEY).hour < 20
+    )
+    await hass.config.async_set_time_zone("Australia/Sydney")
+    freezer.move_to(START)
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    await past_first_poll(hass, freezer)
+
+    result = await open_options_form(hass, config_entry.entry_id, "demand_charge")
+    assert result["description_placeholders"]["amber_window"] == "16:00-20:00"
+    assert suggested(result)["demand_days"] == "weekdays"
+
+
 async def test_without_amber_the_form_does_not_ask_about_amber(
     hass: HomeAssistant, cloud: FakeCloud, freezer: FrozenDateTimeFactory
 ) -> None:

@@ -71,7 +71,7 @@ from .const import (
     LOGGER,
 )
 from .control.demand import CycleKind, DemandDays
-from .control.demand_tariff import amber_window
+from .control.demand_tariff import amber_days, amber_window
 from .control.option_rules import (
     MARKET_CAP,
     MARKET_FLOOR,
@@ -224,7 +224,7 @@ class TeslaSyncOptionsFlow(OptionsFlowWithReload):
             if not errors:
                 return self._save(current, _demand_input(user_input, current))
         offered = None if current.demand is not None else self._amber_window()
-        values = _demand_form_values(current, offered)
+        values = _demand_form_values(current, offered, self._amber_days(offered))
         if user_input is not None:
             values = {**values, **user_input}
         schema_fields: dict[Any, Any] = {
@@ -269,16 +269,26 @@ class TeslaSyncOptionsFlow(OptionsFlowWithReload):
             return None
         return amber_window(runtime.amber.prices.data.intervals, runtime.site_info.time_zone)
 
+    def _amber_days(self, offered: tuple[time, time] | None) -> DemandDays | None:
+        """The days Amber flags the offered window on, when the intervals seen tell."""
+        runtime = getattr(self.config_entry, "runtime_data", None)
+        if offered is None or runtime is None or runtime.amber is None or runtime.amber.prices.data is None:
+            return None
+        return amber_days(runtime.amber.prices.data.intervals, runtime.site_info.time_zone, offered)
 
-def _demand_form_values(current: TeslaSyncOptions, offered: tuple[time, time] | None) -> dict[str, Any]:
-    """What the demand form starts from: the stored charge, else a weekday-free default (all days, all
-    months, monthly from the 1st) with the window Amber flags when it flags one."""
+
+def _demand_form_values(
+    current: TeslaSyncOptions, offered: tuple[time, time] | None, offered_days: DemandDays | None
+) -> dict[str, Any]:
+    """What the demand form starts from: the stored charge, else a default (all months, monthly from the 1st)
+    with the window Amber flags when it flags one, on the days it flags it on when those can be told (else
+    every day)."""
     if current.demand is not None:
         return demand_as_mapping(current.demand)
     start, end = offered if offered is not None else (None, None)
     values: dict[str, Any] = {
         OPT_DEMAND_CHARGE: False,
-        OPT_DEMAND_DAYS: DemandDays.EVERY_DAY.value,
+        OPT_DEMAND_DAYS: (offered_days or DemandDays.EVERY_DAY).value,
         OPT_DEMAND_MONTHS: list(MONTH_CHOICES),
         OPT_DEMAND_CYCLE: CycleKind.MONTHLY.value,
         OPT_DEMAND_CYCLE_DAY: 1,

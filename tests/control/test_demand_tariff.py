@@ -15,8 +15,9 @@ from custom_components.tesla_amber_sync.api.models import (
     PriceInterval,
     TariffInformation,
 )
-from custom_components.tesla_amber_sync.control.demand import DemandSettings, DemandWindow
+from custom_components.tesla_amber_sync.control.demand import DemandDays, DemandSettings, DemandWindow
 from custom_components.tesla_amber_sync.control.demand_tariff import (
+    amber_days,
     amber_demand_flags,
     amber_window,
     demand_rates_for_slots,
@@ -184,6 +185,41 @@ def test_the_first_day_with_a_window_is_offered() -> None:
     intervals += day_of_intervals(zone, date(2026, 11, 23), weekday_evenings)
     assert amber_window(intervals, zone) == (time(15), time(21))
     assert amber_window(day_of_intervals(zone, date(2026, 11, 21), weekday_evenings), zone) is None
+
+
+def test_the_days_amber_flags_the_window_on() -> None:
+    """Friday and Saturday (Sydney) told apart: a weekday window, a weekend one, an every-day one; only
+    Friday's flags cannot tell; a window past midnight is judged on the evening it starts."""
+    zone = ZoneInfo("Australia/Sydney")
+    friday, saturday = date(2026, 11, 27), date(2026, 11, 28)
+    evening = (time(15), time(21))
+
+    def days(flagged: Any, *on: date, window: tuple[time, time] = evening) -> object:
+        intervals = [item for day in on for item in day_of_intervals(zone, day, flagged)]
+        return amber_days(intervals, zone, window)
+
+    assert days(lambda local: local.weekday() < 5 and 15 <= local.hour < 21, friday, saturday) == (
+        DemandDays.WEEKDAYS
+    )
+    assert days(lambda local: local.weekday() >= 5 and 15 <= local.hour < 21, friday, saturday) == (
+        DemandDays.WEEKENDS
+    )
+    assert days(lambda local: 15 <= local.hour < 21, friday, saturday) == DemandDays.EVERY_DAY
+    assert days(lambda local: 15 <= local.hour < 21, friday) is None
+
+    # Friday 22:00 to Saturday 02:00 is Friday's window: Saturday's early hours say nothing of Saturday.
+    def fridays_night(local: datetime) -> bool:
+        return (local.weekday() == 4 and local.hour >= 22) or (local.weekday() == 5 and local.hour < 2)
+
+    assert days(fridays_night, friday, saturday, window=(time(22), time(2))) == DemandDays.WEEKDAYS
+    # Saturday's intervals only up to 18:00: they do not cover the window, so the weekend is not told.
+    partial = [
+        item
+        for item in day_of_intervals(zone, saturday, lambda local: False)
+        if item.start_time.astimezone(zone).hour < 18
+    ]
+    intervals = day_of_intervals(zone, friday, lambda local: 15 <= local.hour < 21) + partial
+    assert amber_days(intervals, zone, evening) is None
 
 
 @given(

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from custom_components.tesla_amber_sync.api.models import ChannelType, PriceInterval
 
-from .demand import DemandSettings, DemandWindow
+from .demand import DemandDays, DemandSettings, DemandWindow
 
 SLOTS_PER_DAY: Final = 48
 
@@ -85,6 +85,33 @@ def amber_window(intervals: Iterable[PriceInterval], zone: ZoneInfo) -> tuple[ti
         window = window_from_flags(flags)
         if window is not None:
             return window
+    return None
+
+
+def amber_days(
+    intervals: Iterable[PriceInterval], zone: ZoneInfo, window: tuple[time, time]
+) -> DemandDays | None:
+    """The days Amber flags `window` on, told by the days whose flags cover every half hour of it: weekdays
+    when weekdays show it and weekend days do not (weekends the reverse, every day when both do); None
+    while the days seen cannot tell (say no weekend day yet) or disagree among themselves (a holiday)."""
+    start, end = window
+    # The half hours of the window that start on the day itself (a window past midnight belongs to the day
+    # it started on, so the early hours tell of the day before).
+    if start == end:
+        own = range(SLOTS_PER_DAY)
+    elif start < end:
+        own = range(start.hour * 2 + start.minute // 30, end.hour * 2 + end.minute // 30)
+    else:
+        own = range(start.hour * 2 + start.minute // 30, SLOTS_PER_DAY)
+    seen: dict[bool, set[bool]] = {False: set(), True: set()}
+    for day, flags in amber_demand_flags(intervals, zone).items():
+        inside = [index for index in own if _occurs(zone, day, index)]
+        if inside and all(index in flags for index in inside):
+            seen[day.weekday() >= 5].add(any(flags[index] for index in inside))
+    by_kind = {(True, True): DemandDays.EVERY_DAY, (True, False): DemandDays.WEEKDAYS}
+    by_kind[False, True] = DemandDays.WEEKENDS
+    if len(seen[False]) == 1 and len(seen[True]) == 1:
+        return by_kind.get((next(iter(seen[False])), next(iter(seen[True]))))
     return None
 
 
