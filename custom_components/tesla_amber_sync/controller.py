@@ -24,9 +24,9 @@ from homeassistant.helpers.event import async_track_point_in_utc_time, async_tra
 from homeassistant.util import dt as dt_util
 
 from .api.errors import ApiError, AuthenticationError, CommandRejectedError
-from .api.models import AemoPriceStatus, ChannelType, ExportRule, IntervalType, OperationMode
+from .api.models import ChannelType, ExportRule, IntervalType, OperationMode
 from .const import DOMAIN, LOGGER
-from .control import commands, curtailment as curtailment_machine, spike as spike_machine
+from .control import commands, curtailment as curtailment_machine
 from .control.claims import Claim, ClaimSource, Plan, Setting, plan
 from .control.commands import Command, CommandKind
 from .control.curtailment import CurtailmentAction, CurtailmentSettings, CurtailmentState
@@ -39,9 +39,20 @@ from .control.demand_tariff import (
 )
 from .control.push_policy import REASSERT_AFTER, PushHistory, PushTrigger, PushVerdict, decide_push
 from .control.restore import RestoreBudget
-from .control.spike import SpikeAction, SpikeSettings, SpikeState, SpikeStep
+from .control.spike import SpikeState
 from .control.status import BuildOutcome, SyncFacts, SyncStatus, WriteOutcome, derive_status
 from .coordinator import default_region
+from .features.issues import EntryIssues
+from .features.spike import SpikeCommand, SpikeResponse
+from .features.tariff_codes import (
+    AMBER_TARIFF_CODE,
+    AMBER_TARIFF_NAME,
+    COMMAND_TARIFF_CODE,
+    COMMAND_TARIFF_NAME,
+    SCHEDULE_TARIFF_CODE,
+    SPIKE_TARIFF_CODE,
+    TARIFF_UTILITY,
+)
 from .options import TeslaSyncOptions, entry_options
 from .repairs import describe_settings
 from .store import PersistedState, PushRecord, is_own_tariff
@@ -64,7 +75,7 @@ from .tariff.schedule import CustomSchedule
 from .tariff.schedule_demand import schedule_with_demand
 from .tariff.schedule_encode import encode_schedule
 from .tariff.schedule_parse import parse_schedule
-from .tariff.spike import build_spike_tariff, spike_window_slots
+from .tariff.spike import spike_window_slots
 from .writer import DUPLICATE_WINDOW, REWRITE_AFTER, PowerwallWriter, WriteResult
 
 if TYPE_CHECKING:
@@ -77,16 +88,7 @@ if TYPE_CHECKING:
 
 __all__ = ["PowerwallController", "SyncStatus"]
 
-TARIFF_CODE: Final = "TESLA_SYNC:AMBER"
-TARIFF_NAME: Final = "Tesla Sync (Amber)"
-TARIFF_UTILITY: Final = "Amber Electric"
-SPIKE_TARIFF_CODE: Final = "TESLA_SYNC:SPIKE"
-SPIKE_TARIFF_NAME: Final = "Tesla Sync (price spike)"
-COMMAND_TARIFF_CODE: Final = "TESLA_SYNC:COMMAND"
-SCHEDULE_TARIFF_CODE: Final = "TESLA_SYNC:SCHEDULE"
 SCHEDULE_SUBENTRY: Final = "tariff_schedule"
-COMMAND_TARIFF_NAME: Final = "Tesla Sync (battery command)"
-SPIKE_KEY: Final = "spike"
 COMMAND_KEY: Final = "command"
 # The profile that always exists: what the owner had before Tesla Sync's first write.
 BASELINE_PROFILE: Final = "My tariff before Tesla Sync"
@@ -100,8 +102,6 @@ SLOW_RETRY: Final = timedelta(minutes=30)
 # Decisions that depend on time alone (a simulated spike's end, AEMO silence, restore back-off) run this
 # often.
 EVALUATE_EVERY: Final = timedelta(minutes=1)
-
-type SpikeCommand = Callable[[SpikeState, datetime, SpikeSettings], SpikeStep]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -137,6 +137,8 @@ class PowerwallController:
         self._aemo = aemo
         self._live_status = live_status
         self._listeners: list[CALLBACK_TYPE] = []
+        self._issues = EntryIssues(hass, entry)
+        self._spike = SpikeResponse(writer=writer, aemo=aemo, options=lambda: self.options)
         self._retry_unsub: CALLBACK_TYPE | None = None
         self._last_automatic_attempt_at: datetime | None = None
         self._last_tariff_write: WriteOutcome | None = None
@@ -145,7 +147,6 @@ class PowerwallController:
         self._build_key: tuple[int, datetime] | None = None
         # The Amber reply whose demand-window flags were last checked against the owner's window.
         self._demand_flags_checked: int | None = None
-        self._last_aemo_seen: tuple[datetime, float, AemoPriceStatus] | None = None
         self.forecast_price = ForecastPrice.PREDICTED
         self.last_build: TariffBuild | None = None
         self.rejection_message: str | None = None
@@ -196,7 +197,7 @@ class PowerwallController:
     @property
     def spike_state(self) -> SpikeState:
         """The spike machine's state (persisted)."""
-        return SpikeState.from_dict(self.state.overrides.get(SPIKE_KEY))
+        return self._spike.state
 
     @property
     def curtailment_state(self) -> CurtailmentState:
@@ -257,7 +258,7 @@ class PowerwallController:
                 return ClaimSource.COMMAND
             if code == SCHEDULE_TARIFF_CODE:
                 return ClaimSource.SCHEDULE
-            if code == TARIFF_CODE:
+            if code == AMBER_TARIFF_CODE:
                 return ClaimSource.AMBER
         amber = self.state.amber_content
         if amber is not None and self.writer.same(Setting.TARIFF, amber, content, now):
@@ -427,12 +428,12 @@ class PowerwallController:
 
     async def async_spike_command(self, command: SpikeCommand, *, rollback: bool) -> None:
         """Run an owner's spike command (simulate or end); a failed start is undone, then raised."""
-        before = self.state.overrides.get(SPIKE_KEY)
+        undo = self._spike.undo_to_current()
         action = _Action(spike_command=command)
         if not rollback:
             await self.async_reconcile(PushTrigger.SCHEDULE, action=action)
             return
-        await self._reconcile_or_undo(action, PushTrigger.SCHEDULE, self._override_setter(SPIKE_KEY, before))
+        await self._reconcile_or_undo(action, PushTrigger.SCHEDULE, undo)
 
     def _override_setter(self, key: str, value: Any) -> Callable[[], None]:
         """An undo that puts an override's persisted state back to `value`."""
@@ -683,7 +684,7 @@ class PowerwallController:
         """The owner keeps their mode: stop asking."""
         self.state.time_based_control_dismissed = True
         await self.writer.async_save()
-        ir.async_delete_issue(self.hass, DOMAIN, self._issue_id("not_in_time_based_control"))
+        self._issues.clear("not_in_time_based_control")
         self._notify()
 
     async def async_choose_mode(self, mode: OperationMode) -> None:
@@ -693,7 +694,7 @@ class PowerwallController:
         self.state.mode_to_choose = False
         self.state.restore = RestoreBudget()
         await self.writer.async_save()
-        ir.async_delete_issue(self.hass, DOMAIN, self._issue_id("choose_mode"))
+        self._issues.clear("choose_mode")
         await self.async_reconcile(PushTrigger.SCHEDULE, action=_Action(trigger=PushTrigger.SCHEDULE))
 
     async def async_retry_restore(self) -> None:
@@ -713,10 +714,7 @@ class PowerwallController:
 
     async def _reconcile_locked(self, trigger: PushTrigger, action: _Action | None) -> None:
         now = dt_util.utcnow()
-        if action is not None and action.spike_command is not None:
-            await self._step_spike(now, action.spike_command)
-        else:
-            await self._step_spike(now, None)
+        await self._spike.async_step(now, None if action is None else action.spike_command)
         await self._step_curtailment(now)
         await self._step_command(now)
         self._build_amber(now, trigger)
@@ -759,39 +757,6 @@ class PowerwallController:
             self._raise_if_unsatisfied(action, result, now)
 
     # --- the features -------------------------------------------------------------------------------
-
-    async def _step_spike(self, now: datetime, command: SpikeCommand | None) -> None:
-        state = self.spike_state
-        options = self.options
-        if command is not None:
-            step = command(state, now, options.spike_settings)
-        else:
-            observation = self._aemo.data if self._aemo.last_update_success else None
-            if observation is not None:
-                # Each AEMO price is seen once; between new ones the machine steps on time alone (a
-                # simulated spike's end, AEMO's silence), never again on an old price.
-                seen = (observation.settlement_time, observation.price, observation.price_status)
-                if seen == self._last_aemo_seen:
-                    observation = None
-                else:
-                    self._last_aemo_seen = seen
-            step = spike_machine.step(
-                state,
-                observation=observation,
-                now=now,
-                settings=options.spike_settings,
-                enabled=options.spike_detection,
-            )
-        if step.action is SpikeAction.ENTER:
-            LOGGER.info("Price spike: switching the Powerwall to time-based control (%s)", step.reason)
-        elif step.action is SpikeAction.EXIT:
-            LOGGER.info("Price spike over (%s): restoring the owner's settings", step.reason)
-        if step.state != state:
-            self.state.overrides[SPIKE_KEY] = step.state.as_dict()
-            if not step.state.active:
-                # A new spike claims afresh whatever the owner took back during the last one.
-                self.state.yielded = {pair for pair in self.state.yielded if pair[0] is not ClaimSource.SPIKE}
-            await self.writer.async_save()
 
     async def _step_curtailment(self, now: datetime) -> None:
         prices = self._prices
@@ -862,7 +827,7 @@ class PowerwallController:
         """End a command whose time is up or whose target is reached; watch that a charge is followed."""
         command = self.command
         if command is None:
-            ir.async_delete_issue(self.hass, DOMAIN, self._issue_id("command_not_followed"))
+            self._issues.clear("command_not_followed")
             return
         live = self._live_status.data if self._live_status.last_update_success else None
         soc = None if live is None else live.percentage_charged
@@ -873,7 +838,7 @@ class PowerwallController:
             )
             self.state.overrides.pop(COMMAND_KEY, None)
             self.state.yielded = {pair for pair in self.state.yielded if pair[0] is not ClaimSource.COMMAND}
-            ir.async_delete_issue(self.hass, DOMAIN, self._issue_id("command_not_followed"))
+            self._issues.clear("command_not_followed")
             await self.writer.async_save()
             return
         info = self.writer.site_info
@@ -883,28 +848,21 @@ class PowerwallController:
             battery_power_w=None if live is None else live.battery_power,
             grid_charging=info.grid_charging_allowed,
         ):
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                self._issue_id("command_not_followed"),
-                is_fixable=False,
+            self._issues.raise_issue(
+                "command_not_followed",
                 severity=ir.IssueSeverity.WARNING,
-                translation_key="command_not_followed",
-                translation_placeholders={
-                    "title": self._entry.title,
-                    "sent": describe_settings(
-                        {
-                            s: self.state.verified_writes[s]
-                            for s in self.state.ours
-                            if s in self.state.verified_writes
-                        }
-                    ),
-                    "reported": (
-                        f"mode {info.operation_mode.value}, reserve {info.backup_reserve_percent} %, "
-                        f"battery {None if live is None else live.battery_power} W, "
-                        f"charge {soc} %"
-                    ),
-                },
+                sent=describe_settings(
+                    {
+                        setting: self.state.verified_writes[setting]
+                        for setting in self.state.ours
+                        if setting in self.state.verified_writes
+                    }
+                ),
+                reported=(
+                    f"mode {info.operation_mode.value}, reserve {info.backup_reserve_percent} %, "
+                    f"battery {None if live is None else live.battery_power} W, "
+                    f"charge {soc} %"
+                ),
             )
 
     def _chosen_claim(self) -> Claim | None:
@@ -985,7 +943,7 @@ class PowerwallController:
             LOGGER.info("Not pushing an incomplete tariff: %s", build.problem or "")
             return
         self.state.amber_content = encode_tariff(
-            build.tariff, code=TARIFF_CODE, name=TARIFF_NAME, utility=TARIFF_UTILITY
+            build.tariff, code=AMBER_TARIFF_CODE, name=AMBER_TARIFF_NAME, utility=TARIFF_UTILITY
         )
 
     def _check_demand_window(self) -> None:
@@ -995,10 +953,9 @@ class PowerwallController:
         if data is None or id(data) == self._demand_flags_checked:
             return
         self._demand_flags_checked = id(data)
-        issue_id = self._issue_id("demand_window_mismatch")
         demand = self.options.demand
         if demand is None:
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            self._issues.clear("demand_window_mismatch")
             return
         zone = self.time_zone
         verdicts = [
@@ -1008,29 +965,20 @@ class PowerwallController:
         disagreeing = [(day, flags) for day, flags, verdict in verdicts if verdict]
         if disagreeing:
             day, flags = disagreeing[-1]
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                issue_id,
-                is_fixable=False,
+            self._issues.raise_issue(
+                "demand_window_mismatch",
                 severity=ir.IssueSeverity.WARNING,
-                translation_key="demand_window_mismatch",
-                translation_placeholders={
-                    "title": self._entry.title,
-                    "day": day.isoformat(),
-                    "amber": flags_label(flags),
-                    "configured": flags_label(
-                        {
-                            index: demand.window.contains(
-                                datetime.combine(day, slot_time(index), tzinfo=zone)
-                            )
-                            for index in range(SLOTS_PER_DAY)
-                        }
-                    ),
-                },
+                day=day.isoformat(),
+                amber=flags_label(flags),
+                configured=flags_label(
+                    {
+                        index: demand.window.contains(datetime.combine(day, slot_time(index), tzinfo=zone))
+                        for index in range(SLOTS_PER_DAY)
+                    }
+                ),
             )
         elif any(verdict is False for _, _, verdict in verdicts):
-            ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+            self._issues.clear("demand_window_mismatch")
 
     def _normal_tariff(self, now: datetime) -> DayTariff:
         """What the Powerwall should follow outside a spike window, never nothing."""
@@ -1054,23 +1002,9 @@ class PowerwallController:
 
     def _claims(self, now: datetime) -> tuple[Claim, ...]:
         claims: list[Claim] = []
-        spike = self.spike_state.spike
-        if spike is not None:
-            tariff = build_spike_tariff(
-                self._normal_tariff(now),
-                spike_price_per_mwh=spike.peak_price,
-                now=now,
-                time_zone=self.time_zone,
-            )
-            content = encode_tariff(
-                tariff, code=SPIKE_TARIFF_CODE, name=SPIKE_TARIFF_NAME, utility=TARIFF_UTILITY
-            )
-            claims.append(
-                Claim(
-                    source=ClaimSource.SPIKE,
-                    values={Setting.OPERATION_MODE: OperationMode.AUTONOMOUS.value, Setting.TARIFF: content},
-                )
-            )
+        spike_claim = self._spike.claim(now, lambda: self._normal_tariff(now))
+        if spike_claim is not None:
+            claims.append(spike_claim)
         command_claim = self._command_claim(now)
         if command_claim is not None:
             claims.append(command_claim)
@@ -1130,7 +1064,7 @@ class PowerwallController:
         if result.restored and not result.restoring:
             LOGGER.info("The owner's settings are back on the Powerwall")
             self.state.restore = RestoreBudget()
-            ir.async_delete_issue(self.hass, DOMAIN, self._issue_id("restore_failed"))
+            self._issues.clear("restore_failed")
 
     def _choose_writes(
         self, result: Plan, now: datetime, trigger: PushTrigger
@@ -1261,8 +1195,8 @@ class PowerwallController:
                 self._last_tariff_write = WriteOutcome.VERIFIED
                 self.rejection_message = None
                 self._unapplied_writes = 0
-                ir.async_delete_issue(self.hass, DOMAIN, self._issue_id("tariff_rejected"))
-                ir.async_delete_issue(self.hass, DOMAIN, self._issue_id("tariff_not_applied"))
+                self._issues.clear("tariff_rejected")
+                self._issues.clear("tariff_not_applied")
                 LOGGER.info("Pushed and verified the Amber tariff on the Powerwall")
             else:
                 self._last_tariff_write = WriteOutcome.NOT_APPLIED
@@ -1274,18 +1208,11 @@ class PowerwallController:
                         MAX_UNAPPLIED_WRITES,
                         SLOW_RETRY,
                     )
-                    ir.async_create_issue(
-                        self.hass,
-                        DOMAIN,
-                        self._issue_id("tariff_not_applied"),
-                        is_fixable=False,
+                    self._issues.raise_issue(
+                        "tariff_not_applied",
                         severity=ir.IssueSeverity.WARNING,
-                        translation_key="tariff_not_applied",
-                        translation_placeholders={
-                            "title": self._entry.title,
-                            "attempts": str(MAX_UNAPPLIED_WRITES),
-                            "minutes": str(int(SLOW_RETRY.total_seconds() // 60)),
-                        },
+                        attempts=str(MAX_UNAPPLIED_WRITES),
+                        minutes=str(int(SLOW_RETRY.total_seconds() // 60)),
                     )
                 else:
                     LOGGER.info("The Powerwall does not show the pushed tariff yet; retrying next cycle")
@@ -1304,7 +1231,7 @@ class PowerwallController:
             if done:
                 self.state.ours -= set(restores)
                 self.state.restore = RestoreBudget()
-                ir.async_delete_issue(self.hass, DOMAIN, self._issue_id("restore_failed"))
+                self._issues.clear("restore_failed")
             if not done and not outcome.rate_limited:
                 self.state.restore = self.state.restore.failed(
                     now, rate_limited_until=self.writer.rate_limited_until
@@ -1318,56 +1245,30 @@ class PowerwallController:
 
     # --- repairs and errors -------------------------------------------------------------------------
 
-    def _issue_id(self, key: str) -> str:
-        """This entry's repair issue of kind `key` (its translation key)."""
-        return f"{key}_{self._entry.entry_id}"
-
     def _tariff_rejected(self, message: str) -> None:
         LOGGER.warning("The Powerwall rejected the tariff: %s", message)
         self._last_tariff_write = WriteOutcome.REJECTED
         self.rejection_message = message
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            self._issue_id("tariff_rejected"),
-            is_fixable=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key="tariff_rejected",
-            translation_placeholders={"title": self._entry.title, "message": message},
-        )
+        self._issues.raise_issue("tariff_rejected", severity=ir.IssueSeverity.ERROR, message=message)
 
     def _restore_failed(self, settings: list[Setting]) -> None:
         held, _ = self.writer.held()
         LOGGER.warning(
             "Could not give the owner's settings back after %s attempts", self.state.restore.attempts
         )
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            self._issue_id("restore_failed"),
-            is_fixable=True,
+        self._issues.raise_issue(
+            "restore_failed",
             severity=ir.IssueSeverity.ERROR,
-            translation_key="restore_failed",
-            translation_placeholders={
-                "title": self._entry.title,
-                "owner": describe_settings(self.state.baseline, self.time_zone),
-                "different": describe_settings({s: held[s] for s in settings}, self.time_zone),
-            },
-            data={"entry_id": self._entry.entry_id},
+            fixable=True,
+            owner=describe_settings(self.state.baseline, self.time_zone),
+            different=describe_settings({s: held[s] for s in settings}, self.time_zone),
         )
 
     def _update_repairs(self, now: datetime) -> None:
         held = self.writer.site_info
         if self.state.mode_to_choose:
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                self._issue_id("choose_mode"),
-                is_fixable=True,
-                severity=ir.IssueSeverity.ERROR,
-                translation_key="choose_mode",
-                translation_placeholders={"title": self._entry.title, "mode": held.operation_mode.value},
-                data={"entry_id": self._entry.entry_id},
+            self._issues.raise_issue(
+                "choose_mode", severity=ir.IssueSeverity.ERROR, fixable=True, mode=held.operation_mode.value
             )
         # Amber's rolling tariff, a schedule or a profile: any tariff Tesla Sync keeps is ignored outside
         # time-based control.
@@ -1381,19 +1282,14 @@ class PowerwallController:
             and held.operation_mode not in {OperationMode.AUTONOMOUS, OperationMode.UNKNOWN}
         )
         if wants:
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                self._issue_id("not_in_time_based_control"),
-                is_fixable=True,
-                is_persistent=False,
+            self._issues.raise_issue(
+                "not_in_time_based_control",
                 severity=ir.IssueSeverity.WARNING,
-                translation_key="not_in_time_based_control",
-                translation_placeholders={"title": self._entry.title, "mode": held.operation_mode.value},
-                data={"entry_id": self._entry.entry_id},
+                fixable=True,
+                mode=held.operation_mode.value,
             )
         else:
-            ir.async_delete_issue(self.hass, DOMAIN, self._issue_id("not_in_time_based_control"))
+            self._issues.clear("not_in_time_based_control")
 
     @staticmethod
     def _raise_if(action: _Action | None, translation_key: str, **placeholders: str) -> None:

@@ -125,6 +125,10 @@ class PersistedState:
     profiles: dict[str, Any] = field(default_factory=dict)
     demand: DemandState = field(default_factory=DemandState)
 
+    def forget_yields(self, source: ClaimSource) -> None:
+        """Forget what the owner took back from `source`: its next override claims those settings afresh."""
+        self.yielded = {pair for pair in self.yielded if pair[0] is not source}
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
