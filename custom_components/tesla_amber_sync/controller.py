@@ -24,12 +24,12 @@ from homeassistant.helpers.event import async_track_point_in_utc_time, async_tra
 from homeassistant.util import dt as dt_util
 
 from .api.errors import ApiError, AuthenticationError, CommandRejectedError
-from .api.models import ChannelType, ExportRule, IntervalType, OperationMode
+from .api.models import ChannelType, ExportRule, OperationMode
 from .const import DOMAIN, LOGGER
-from .control import commands, curtailment as curtailment_machine
+from .control import commands
 from .control.claims import Claim, ClaimSource, Plan, Setting, plan
 from .control.commands import Command, CommandKind
-from .control.curtailment import CurtailmentAction, CurtailmentSettings, CurtailmentState
+from .control.curtailment import CurtailmentState
 from .control.demand_tariff import (
     amber_demand_flags,
     demand_rates_for_slots,
@@ -42,6 +42,7 @@ from .control.restore import RestoreBudget
 from .control.spike import SpikeState
 from .control.status import BuildOutcome, SyncFacts, SyncStatus, WriteOutcome, derive_status
 from .coordinator import default_region
+from .features.curtailment import ExportCurtailment
 from .features.issues import EntryIssues
 from .features.spike import SpikeCommand, SpikeResponse
 from .features.tariff_codes import (
@@ -69,8 +70,7 @@ from .tariff import (
 from .tariff.fingerprint import tariff_fingerprint
 from .tariff.materiality import materially_different
 from .tariff.model import slot_index
-from .tariff.prices import CENTS_PER_DOLLAR, owner_price
-from .tariff.rates_now import rates_at
+from .tariff.prices import owner_price
 from .tariff.schedule import CustomSchedule
 from .tariff.schedule_demand import schedule_with_demand
 from .tariff.schedule_encode import encode_schedule
@@ -94,7 +94,6 @@ COMMAND_KEY: Final = "command"
 BASELINE_PROFILE: Final = "My tariff before Tesla Sync"
 AMBER_OPTION: Final = "Amber (rolling)"
 MAX_PROFILE_NAME: Final = 50
-CURTAILMENT_KEY: Final = "curtailment"
 # Tariff writes accepted but never applied this many times in a row raise a repair, and automatic retries
 # slow down to one per `SLOW_RETRY` (the owner can still push at once).
 MAX_UNAPPLIED_WRITES: Final = 3
@@ -139,6 +138,9 @@ class PowerwallController:
         self._listeners: list[CALLBACK_TYPE] = []
         self._issues = EntryIssues(hass, entry)
         self._spike = SpikeResponse(writer=writer, aemo=aemo, options=lambda: self.options)
+        self._curtailment = ExportCurtailment(
+            writer=writer, prices=prices, options=lambda: self.options, chosen_content=self._chosen_content
+        )
         self._retry_unsub: CALLBACK_TYPE | None = None
         self._last_automatic_attempt_at: datetime | None = None
         self._last_tariff_write: WriteOutcome | None = None
@@ -202,7 +204,7 @@ class PowerwallController:
     @property
     def curtailment_state(self) -> CurtailmentState:
         """The curtailment machine's state (persisted)."""
-        return CurtailmentState.from_dict(self.state.overrides.get(CURTAILMENT_KEY))
+        return self._curtailment.state
 
     @property
     def command(self) -> Command | None:
@@ -715,7 +717,7 @@ class PowerwallController:
     async def _reconcile_locked(self, trigger: PushTrigger, action: _Action | None) -> None:
         now = dt_util.utcnow()
         await self._spike.async_step(now, None if action is None else action.spike_command)
-        await self._step_curtailment(now)
+        await self._curtailment.async_step(now)
         await self._step_command(now)
         self._build_amber(now, trigger)
         self._check_demand_window()
@@ -757,71 +759,6 @@ class PowerwallController:
             self._raise_if_unsatisfied(action, result, now)
 
     # --- the features -------------------------------------------------------------------------------
-
-    async def _step_curtailment(self, now: datetime) -> None:
-        prices = self._prices
-        data = prices.data if prices is not None and prices.last_update_success else None
-        feed_in = None if data is None else data.current(ChannelType.FEED_IN)
-        state = self.curtailment_state
-        options = self.options
-        settings = CurtailmentSettings(threshold_c_per_kwh=options.curtailment_threshold)
-        # Intervals settled since the machine last saw one (Home Assistant was down, or Amber was) are
-        # replayed from Amber's history first, so a curtailment that ended meanwhile ends at start-up.
-        seen_up_to = state.curtailment.last_interval_start if state.curtailment is not None else None
-        if data is not None and feed_in is not None and seen_up_to is not None:
-            missed = sorted(
-                (
-                    interval
-                    for interval in data.intervals
-                    if interval.channel_type is ChannelType.FEED_IN
-                    and interval.type is IntervalType.ACTUAL
-                    and seen_up_to < interval.start_time < feed_in.start_time
-                ),
-                key=lambda interval: interval.start_time,
-            )
-            for interval in missed:
-                state = curtailment_machine.step(
-                    state,
-                    feed_in_earning_c_per_kwh=owner_price(interval) * CENTS_PER_DOLLAR,
-                    interval_start=interval.start_time,
-                    current_rule=self.writer.site_info.export_rule,
-                    now=now,
-                    settings=settings,
-                    enabled=options.solar_curtailment,
-                ).state
-        earning, interval_start = (
-            self._chosen_feed_in(now)
-            if prices is None
-            else (
-                None if feed_in is None else owner_price(feed_in) * CENTS_PER_DOLLAR,
-                None if feed_in is None else feed_in.start_time,
-            )
-        )
-        step = curtailment_machine.step(
-            state,
-            feed_in_earning_c_per_kwh=earning,
-            interval_start=interval_start,
-            current_rule=self.writer.site_info.export_rule,
-            now=now,
-            settings=settings,
-            enabled=options.solar_curtailment,
-        )
-        if step.action is not CurtailmentAction.NONE:
-            LOGGER.info("Export curtailment: %s (%s)", step.action.value, step.reason)
-        if step.state != self.curtailment_state:
-            self.state.overrides[CURTAILMENT_KEY] = step.state.as_dict()
-            if not step.state.active:
-                self.state.yielded = {
-                    pair for pair in self.state.yielded if pair[0] is not ClaimSource.CURTAILMENT
-                }
-            await self.writer.async_save()
-
-    def _chosen_feed_in(self, now: datetime) -> tuple[float | None, datetime | None]:
-        """Without Amber, what the owner earns per exported kWh now (c/kWh) and the half-hour it is for: the
-        sell rate of the tariff they chose, else of their own tariff."""
-        content = self._chosen_content() or self.state.baseline.get(Setting.TARIFF)
-        rates = rates_at(content, now.astimezone(self.time_zone))
-        return (None, None) if rates is None else (rates.sell * CENTS_PER_DOLLAR, rates.starts_at)
 
     async def _step_command(self, now: datetime) -> None:
         """End a command whose time is up or whose target is reached; watch that a charge is followed."""
@@ -1008,10 +945,9 @@ class PowerwallController:
         command_claim = self._command_claim(now)
         if command_claim is not None:
             claims.append(command_claim)
-        if self.curtailment_state.active:
-            claims.append(
-                Claim(source=ClaimSource.CURTAILMENT, values={Setting.EXPORT_RULE: ExportRule.NEVER.value})
-            )
+        curtailment_claim = self._curtailment.claim()
+        if curtailment_claim is not None:
+            claims.append(curtailment_claim)
         chosen = self._chosen_claim()
         if chosen is not None:
             claims.append(chosen)
