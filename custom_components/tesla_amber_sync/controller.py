@@ -26,7 +26,6 @@ from homeassistant.util import dt as dt_util
 from .api.errors import ApiError, AuthenticationError, CommandRejectedError
 from .api.models import ChannelType, ExportRule, OperationMode
 from .const import DOMAIN, LOGGER
-from .control import commands
 from .control.claims import Claim, ClaimSource, Plan, Setting, plan
 from .control.commands import Command, CommandKind
 from .control.curtailment import CurtailmentState
@@ -42,6 +41,7 @@ from .control.restore import RestoreBudget
 from .control.spike import SpikeState
 from .control.status import BuildOutcome, SyncFacts, SyncStatus, WriteOutcome, derive_status
 from .coordinator import default_region
+from .features.commands import BatteryCommands
 from .features.curtailment import ExportCurtailment
 from .features.issues import EntryIssues
 from .features.spike import SpikeCommand, SpikeResponse
@@ -49,7 +49,6 @@ from .features.tariff_codes import (
     AMBER_TARIFF_CODE,
     AMBER_TARIFF_NAME,
     COMMAND_TARIFF_CODE,
-    COMMAND_TARIFF_NAME,
     SCHEDULE_TARIFF_CODE,
     SPIKE_TARIFF_CODE,
     TARIFF_UTILITY,
@@ -61,7 +60,6 @@ from .tariff import (
     SLOTS_PER_DAY,
     DayTariff,
     ForecastPrice,
-    SlotPrice,
     TariffBuild,
     apply_tesla_rules,
     build_rolling_tariff,
@@ -75,7 +73,6 @@ from .tariff.schedule import CustomSchedule
 from .tariff.schedule_demand import schedule_with_demand
 from .tariff.schedule_encode import encode_schedule
 from .tariff.schedule_parse import parse_schedule
-from .tariff.spike import spike_window_slots
 from .writer import DUPLICATE_WINDOW, REWRITE_AFTER, PowerwallWriter, WriteResult
 
 if TYPE_CHECKING:
@@ -89,7 +86,6 @@ if TYPE_CHECKING:
 __all__ = ["PowerwallController", "SyncStatus"]
 
 SCHEDULE_SUBENTRY: Final = "tariff_schedule"
-COMMAND_KEY: Final = "command"
 # The profile that always exists: what the owner had before Tesla Sync's first write.
 BASELINE_PROFILE: Final = "My tariff before Tesla Sync"
 AMBER_OPTION: Final = "Amber (rolling)"
@@ -134,9 +130,9 @@ class PowerwallController:
         self.writer = writer
         self._prices = prices
         self._aemo = aemo
-        self._live_status = live_status
         self._listeners: list[CALLBACK_TYPE] = []
         self._issues = EntryIssues(hass, entry)
+        self._commands = BatteryCommands(writer=writer, live_status=live_status, issues=self._issues)
         self._spike = SpikeResponse(writer=writer, aemo=aemo, options=lambda: self.options)
         self._curtailment = ExportCurtailment(
             writer=writer, prices=prices, options=lambda: self.options, chosen_content=self._chosen_content
@@ -209,20 +205,11 @@ class PowerwallController:
     @property
     def command(self) -> Command | None:
         """The battery command in force (persisted), if any."""
-        return Command.from_dict(self.state.overrides.get(COMMAND_KEY))
+        return self._commands.command
 
     def command_restores(self) -> dict[str, Any]:
         """What the owner gets back when the command ends (the baseline of the settings it holds)."""
-        command = self.command
-        if command is None:
-            return {}
-        claimed = commands.plan(command, window_slots=(), normal_rates=((0.0, 0.0),) * SLOTS_PER_DAY)
-        # The settings it changed (the tariff goes back to the chosen tariff, not to a value shown here).
-        return {
-            setting.value: self.state.baseline[setting]
-            for setting in claimed
-            if setting in self.state.baseline and setting in self.state.ours and setting is not Setting.TARIFF
-        }
+        return self._commands.restores()
 
     @property
     def export_rule(self) -> ExportRule:
@@ -437,14 +424,6 @@ class PowerwallController:
             return
         await self._reconcile_or_undo(action, PushTrigger.SCHEDULE, undo)
 
-    def _override_setter(self, key: str, value: Any) -> Callable[[], None]:
-        """An undo that puts an override's persisted state back to `value`."""
-
-        def undo() -> None:
-            self.state.overrides[key] = value
-
-        return undo
-
     async def _reconcile_or_undo(
         self, action: _Action, trigger: PushTrigger, undo: Callable[[], None]
     ) -> None:
@@ -460,39 +439,12 @@ class PowerwallController:
 
     async def async_battery_command(self, kind: CommandKind, *, minutes: float, target: float | None) -> None:
         """Start a battery command (replacing any); raises a translated error unless it is verified."""
-        live = self._live_status.data
-        info = self.writer.site_info
-        try:
-            command = commands.start(
-                kind,
-                now=dt_util.utcnow(),
-                minutes=minutes,
-                soc=None if live is None else live.percentage_charged,
-                reserve=info.backup_reserve_percent,
-                target=target,
-            )
-        except commands.CommandError as err:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key=f"invalid_command_{err.field}",
-                translation_placeholders={"min": str(commands.MIN_MINUTES), "max": str(commands.MAX_MINUTES)},
-            ) from err
-        before = self.state.overrides.get(COMMAND_KEY)
-        self.state.overrides[COMMAND_KEY] = command.as_dict()
-        self.state.yielded = {pair for pair in self.state.yielded if pair[0] is not ClaimSource.COMMAND}
-        LOGGER.info(
-            "Battery command: %s until %s (target %s %%)", kind.value, command.ends_at, command.target
-        )
-        await self._reconcile_or_undo(
-            _Action(trigger=PushTrigger.SCHEDULE),
-            PushTrigger.SCHEDULE,
-            self._override_setter(COMMAND_KEY, before),
-        )
+        undo = self._commands.start(kind, now=dt_util.utcnow(), minutes=minutes, target=target)
+        await self._reconcile_or_undo(_Action(trigger=PushTrigger.SCHEDULE), PushTrigger.SCHEDULE, undo)
 
     async def async_end_command(self) -> None:
         """End the battery command now; the owner's settings come back (verified, or an error is raised)."""
-        if self.state.overrides.pop(COMMAND_KEY, None) is not None:
-            LOGGER.info("Battery command ended by the owner")
+        self._commands.end_by_owner()
         await self.writer.async_save()
         await self.async_reconcile(PushTrigger.SCHEDULE, action=_Action(trigger=PushTrigger.SCHEDULE))
 
@@ -718,7 +670,7 @@ class PowerwallController:
         now = dt_util.utcnow()
         await self._spike.async_step(now, None if action is None else action.spike_command)
         await self._curtailment.async_step(now)
-        await self._step_command(now)
+        await self._commands.async_step(now)
         self._build_amber(now, trigger)
         self._check_demand_window()
         claims = self._claims(now)
@@ -760,48 +712,6 @@ class PowerwallController:
 
     # --- the features -------------------------------------------------------------------------------
 
-    async def _step_command(self, now: datetime) -> None:
-        """End a command whose time is up or whose target is reached; watch that a charge is followed."""
-        command = self.command
-        if command is None:
-            self._issues.clear("command_not_followed")
-            return
-        live = self._live_status.data if self._live_status.last_update_success else None
-        soc = None if live is None else live.percentage_charged
-        reason = commands.ended(command, now=now, soc=soc)
-        if reason is not None:
-            LOGGER.info(
-                "Battery command %s over (%s): restoring the owner's settings", command.kind.value, reason
-            )
-            self.state.overrides.pop(COMMAND_KEY, None)
-            self.state.yielded = {pair for pair in self.state.yielded if pair[0] is not ClaimSource.COMMAND}
-            self._issues.clear("command_not_followed")
-            await self.writer.async_save()
-            return
-        info = self.writer.site_info
-        if commands.not_followed(
-            command,
-            now=now,
-            battery_power_w=None if live is None else live.battery_power,
-            grid_charging=info.grid_charging_allowed,
-        ):
-            self._issues.raise_issue(
-                "command_not_followed",
-                severity=ir.IssueSeverity.WARNING,
-                sent=describe_settings(
-                    {
-                        setting: self.state.verified_writes[setting]
-                        for setting in self.state.ours
-                        if setting in self.state.verified_writes
-                    }
-                ),
-                reported=(
-                    f"mode {info.operation_mode.value}, reserve {info.backup_reserve_percent} %, "
-                    f"battery {None if live is None else live.battery_power} W, "
-                    f"charge {soc} %"
-                ),
-            )
-
     def _chosen_claim(self) -> Claim | None:
         """The claim of the tariff the owner chose (Amber's rolling tariff, a schedule or a profile), with
         time-based control when the owner let Tesla Sync switch to it (`amber_claims_mode`, named from when
@@ -825,32 +735,6 @@ class PowerwallController:
         if self.state.amber_claims_mode:
             values[Setting.OPERATION_MODE] = OperationMode.AUTONOMOUS.value
         return Claim(source=source, values=values)
-
-    def _command_claim(self, now: datetime) -> Claim | None:
-        command = self.command
-        if command is None or self.spike_state.active:
-            # A spike outranks a command: the command waits, and resumes after the spike if time is left.
-            return None
-        normal = self._normal_tariff(now)
-        window = max(command.ends_at - now, timedelta(minutes=1))
-        values = commands.plan(
-            command,
-            window_slots=spike_window_slots(now=now, time_zone=self.time_zone, window=window),
-            normal_rates=tuple((slot.buy, slot.sell) for slot in normal.slots),
-        )
-        rates = values.get(Setting.TARIFF)
-        if rates is not None:
-            tariff = apply_tesla_rules(
-                DayTariff(
-                    slots=tuple(SlotPrice(buy=buy, sell=sell) for buy, sell in rates),
-                    demand_rates=normal.demand_rates,
-                    daily_charges=normal.daily_charges,
-                )
-            )
-            values[Setting.TARIFF] = encode_tariff(
-                tariff, code=COMMAND_TARIFF_CODE, name=COMMAND_TARIFF_NAME, utility=TARIFF_UTILITY
-            )
-        return Claim(source=ClaimSource.COMMAND, values=values)
 
     def _build_amber(self, now: datetime, trigger: PushTrigger) -> None:
         """Build the rolling tariff when the prices or the half-hour changed since the last build."""
@@ -942,7 +826,9 @@ class PowerwallController:
         spike_claim = self._spike.claim(now, lambda: self._normal_tariff(now))
         if spike_claim is not None:
             claims.append(spike_claim)
-        command_claim = self._command_claim(now)
+        command_claim = self._commands.claim(
+            now, normal=lambda: self._normal_tariff(now), spike_active=self.spike_state.active
+        )
         if command_claim is not None:
             claims.append(command_claim)
         curtailment_claim = self._curtailment.claim()
