@@ -23,7 +23,7 @@ from .const import (
     LOGGER,
 )
 from .control.option_rules import option_problems
-from .controller import SCHEDULE_SUBENTRY, PowerwallController
+from .controller import PowerwallController
 from .coordinator import (
     AemoPriceCoordinator,
     AmberPricesCoordinator,
@@ -48,6 +48,7 @@ from .options import (
 )
 from .removal import async_give_back
 from .routing import async_energy_client
+from .schedule_flow import SUBENTRY_TYPE as SCHEDULE_SUBENTRY_TYPE
 from .services import async_setup_services
 from .store import PersistedState, TeslaSyncStore
 from .writer import PowerwallWriter
@@ -173,7 +174,7 @@ def _initial_state(entry: TeslaSyncConfigEntry, *, has_amber: bool) -> Persisted
     if has_amber:
         return PersistedState()
     first = next(
-        (sub.subentry_id for sub in entry.subentries.values() if sub.subentry_type == SCHEDULE_SUBENTRY),
+        (sub.subentry_id for sub in entry.subentries.values() if sub.subentry_type == SCHEDULE_SUBENTRY_TYPE),
         None,
     )
     return PersistedState(auto_sync=False, chosen_schedule=first)

@@ -12,11 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 from zoneinfo import ZoneInfo
 
-from homeassistant.config_entries import ConfigSubentry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
@@ -41,6 +39,7 @@ from .control.restore import RestoreBudget
 from .control.spike import SpikeState
 from .control.status import BuildOutcome, SyncFacts, SyncStatus, WriteOutcome, derive_status
 from .coordinator import default_region
+from .features.chosen_tariff import AMBER_OPTION, BASELINE_PROFILE, ChosenTariff
 from .features.commands import BatteryCommands
 from .features.curtailment import ExportCurtailment
 from .features.issues import EntryIssues
@@ -69,10 +68,6 @@ from .tariff.fingerprint import tariff_fingerprint
 from .tariff.materiality import materially_different
 from .tariff.model import slot_index
 from .tariff.prices import owner_price
-from .tariff.schedule import CustomSchedule
-from .tariff.schedule_demand import schedule_with_demand
-from .tariff.schedule_encode import encode_schedule
-from .tariff.schedule_parse import parse_schedule
 from .writer import DUPLICATE_WINDOW, REWRITE_AFTER, PowerwallWriter, WriteResult
 
 if TYPE_CHECKING:
@@ -85,11 +80,6 @@ if TYPE_CHECKING:
 
 __all__ = ["PowerwallController", "SyncStatus"]
 
-SCHEDULE_SUBENTRY: Final = "tariff_schedule"
-# The profile that always exists: what the owner had before Tesla Sync's first write.
-BASELINE_PROFILE: Final = "My tariff before Tesla Sync"
-AMBER_OPTION: Final = "Amber (rolling)"
-MAX_PROFILE_NAME: Final = 50
 # Tariff writes accepted but never applied this many times in a row raise a repair, and automatic retries
 # slow down to one per `SLOW_RETRY` (the owner can still push at once).
 MAX_UNAPPLIED_WRITES: Final = 3
@@ -132,16 +122,15 @@ class PowerwallController:
         self._aemo = aemo
         self._listeners: list[CALLBACK_TYPE] = []
         self._issues = EntryIssues(hass, entry)
+        self._chosen = ChosenTariff(hass, entry, writer=writer, options=lambda: self.options)
         self._commands = BatteryCommands(writer=writer, live_status=live_status, issues=self._issues)
         self._spike = SpikeResponse(writer=writer, aemo=aemo, options=lambda: self.options)
         self._curtailment = ExportCurtailment(
-            writer=writer, prices=prices, options=lambda: self.options, chosen_content=self._chosen_content
+            writer=writer, prices=prices, options=lambda: self.options, chosen_content=self._chosen.content
         )
         self._retry_unsub: CALLBACK_TYPE | None = None
         self._last_automatic_attempt_at: datetime | None = None
         self._last_tariff_write: WriteOutcome | None = None
-        # How the last write of a chosen schedule or profile went (the status of an entry without Amber).
-        self._last_chosen_write: WriteOutcome | None = None
         self._build_key: tuple[int, datetime] | None = None
         # The Amber reply whose demand-window flags were last checked against the owner's window.
         self._demand_flags_checked: int | None = None
@@ -253,7 +242,7 @@ class PowerwallController:
         if amber is not None and self.writer.same(Setting.TARIFF, amber, content, now):
             return ClaimSource.AMBER
         chosen = self.state.chosen_profile
-        profile = None if chosen is None else self._profile_content(chosen)
+        profile = None if chosen is None else self._chosen.profile_content(chosen)
         if profile is not None and self.writer.same(Setting.TARIFF, profile, content, now):
             return ClaimSource.PROFILE
         return ClaimSource.OWNER
@@ -269,7 +258,7 @@ class PowerwallController:
         build = self.last_build
         held = self.writer.site_info
         amber = self.state.amber_content
-        chosen = self._chosen_content()
+        chosen = self._chosen.content()
         return SyncFacts(
             auto_sync=self.state.auto_sync,
             override_active=self.spike_state.active or self.command is not None,
@@ -282,7 +271,7 @@ class PowerwallController:
             else BuildOutcome.COMPLETE
             if build.tariff is not None
             else BuildOutcome.INCOMPLETE,
-            last_write=self._last_tariff_write if prices is not None else self._last_chosen_write,
+            last_write=self._last_tariff_write if prices is not None else self._chosen.last_write,
             rate_limited=self.writer.rate_limited(now),
             powerwall_holds_amber=amber is not None
             and (
@@ -367,7 +356,7 @@ class PowerwallController:
 
     async def _async_reapply_chosen(self, trigger: PushTrigger) -> None:
         """Bring the Powerwall back to the schedule or profile the owner chose (verified), or say why not."""
-        if self._chosen_content() is None:
+        if self._chosen.content() is None:
             raise HomeAssistantError(translation_domain=DOMAIN, translation_key="no_tariff_chosen")
         await self.async_reconcile(trigger, action=_Action(trigger=trigger))
         if self.spike_state.active:
@@ -375,7 +364,7 @@ class PowerwallController:
         # A battery command holds the tariff until it ends; otherwise the read-back must show the choice.
         held = self.writer.site_info.tariff_content_v2
         if self.command is None and not self.writer.same(
-            Setting.TARIFF, self._chosen_content(), held, dt_util.utcnow()
+            Setting.TARIFF, self._chosen.content(), held, dt_util.utcnow()
         ):
             raise HomeAssistantError(translation_domain=DOMAIN, translation_key="not_applied")
 
@@ -452,82 +441,25 @@ class PowerwallController:
 
     def profile_names(self) -> list[str]:
         """Every profile the owner can choose: the one from before Tesla Sync first, then saved ones."""
-        names = [BASELINE_PROFILE] if self.state.baseline.get(Setting.TARIFF) is not None else []
-        return names + sorted(self.state.profiles)
-
-    def _profile_content(self, name: str) -> dict[str, Any] | None:
-        if name == BASELINE_PROFILE:
-            content = self.state.baseline.get(Setting.TARIFF)
-            return content if isinstance(content, dict) else None
-        profile = self.state.profiles.get(name)
-        content = profile.get("tariff_content_v2") if isinstance(profile, dict) else None
-        return content if isinstance(content, dict) else None
-
-    def _chosen_content(self) -> dict[str, Any] | None:
-        """The `tariff_content_v2` of the schedule or profile the owner chose; None when Amber's rolling
-        tariff or the owner's own tariff is the choice."""
-        if self.state.auto_sync:
-            return None
-        if self.state.chosen_schedule is not None:
-            return self._schedule_content(self.state.chosen_schedule)
-        if self.state.chosen_profile is not None:
-            return self._profile_content(self.state.chosen_profile)
-        return None
-
-    def schedules(self) -> dict[str, tuple[str, CustomSchedule | None]]:
-        """The entry's custom schedules (config subentries): id -> (title, the schedule, None if invalid)."""
-        found: dict[str, tuple[str, CustomSchedule | None]] = {}
-        for subentry in self._entry.subentries.values():
-            if subentry.subentry_type == SCHEDULE_SUBENTRY:
-                found[subentry.subentry_id] = (subentry.title, parse_schedule(dict(subentry.data)).schedule)
-        return found
+        return self._chosen.profile_names()
 
     def schedule_names(self) -> list[str]:
         """The titles of the schedules that can be chosen (valid ones)."""
-        return sorted(title for title, schedule in self.schedules().values() if schedule is not None)
-
-    def _schedule_content(self, subentry_id: str) -> dict[str, Any] | None:
-        title_schedule = self.schedules().get(subentry_id)
-        if title_schedule is None or title_schedule[1] is None:
-            return None
-        # A schedule with demand rates of its own keeps them; one without gets the entry's demand charge.
-        schedule = schedule_with_demand(title_schedule[1], self.options.demand)
-        return encode_schedule(schedule, code=SCHEDULE_TARIFF_CODE)
+        return self._chosen.schedule_names()
 
     @property
     def chosen_tariff(self) -> str | None:
         """What the owner chose the Powerwall should hold: Amber's rolling tariff, a schedule or a profile."""
-        if self.state.auto_sync:
-            return AMBER_OPTION
-        if self.state.chosen_schedule is not None:
-            chosen = self.schedules().get(self.state.chosen_schedule)
-            return None if chosen is None else chosen[0]
-        if self.state.chosen_profile is not None:
-            return self.state.chosen_profile
-        return BASELINE_PROFILE if BASELINE_PROFILE in self.profile_names() else None
+        return self._chosen.chosen
 
     async def async_save_profile(self, name: str) -> None:
         """Save the tariff the Powerwall holds now (read from it afresh) under `name`."""
-        name = self._valid_profile_name(name)
-        if not await self.writer.async_read() or not isinstance(
-            self.writer.site_info.tariff_content_v2, dict
-        ):
-            raise HomeAssistantError(translation_domain=DOMAIN, translation_key="powerwall_unreadable")
-        self.state.profiles[name] = {
-            "tariff_content_v2": self.writer.site_info.tariff_content_v2,
-            "saved_at": dt_util.utcnow().isoformat(),
-        }
-        await self.writer.async_save()
+        await self._chosen.async_save_profile(name)
         self._notify()
 
     async def async_apply_profile(self, name: str) -> None:
         """Hold the profile on the Powerwall (byte for byte, verified); Amber stops pushing."""
-        if self._profile_content(name) is None:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="unknown_profile",
-                translation_placeholders={"name": name},
-            )
+        self._chosen.require_profile(name)
         await self._async_hold_chosen(profile=None if name == BASELINE_PROFILE else name, schedule=None)
 
     async def async_choose_tariff(self, option: str) -> None:
@@ -535,41 +467,15 @@ class PowerwallController:
         if option == AMBER_OPTION:
             await self.async_set_auto_sync(enabled=True)
             return
-        for subentry_id, (title, schedule) in self.schedules().items():
-            if title == option and schedule is not None:
-                await self.async_apply_schedule(subentry_id)
-                return
+        subentry_id = self._chosen.schedule_titled(option)
+        if subentry_id is not None:
+            await self.async_apply_schedule(subentry_id)
+            return
         await self.async_apply_profile(option)
 
     async def async_set_custom_tariff(self, data: dict[str, Any], *, apply: bool) -> None:
         """Add or replace (by name) a custom schedule from plain data, checked by the one parser; apply it."""
-        parsed = parse_schedule(data)
-        if parsed.schedule is None:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="invalid_schedule",
-                translation_placeholders={
-                    "problems": "; ".join(problem.message for problem in parsed.problems)
-                },
-            )
-        title = parsed.schedule.name
-        existing = next(
-            (
-                subentry
-                for subentry in self._entry.subentries.values()
-                if subentry.subentry_type == SCHEDULE_SUBENTRY and subentry.title == title
-            ),
-            None,
-        )
-        if existing is None:
-            subentry = ConfigSubentry(
-                data=MappingProxyType(data), subentry_type=SCHEDULE_SUBENTRY, title=title, unique_id=None
-            )
-            self.hass.config_entries.async_add_subentry(self._entry, subentry)
-            subentry_id = subentry.subentry_id
-        else:
-            self.hass.config_entries.async_update_subentry(self._entry, existing, data=data)
-            subentry_id = existing.subentry_id
+        subentry_id = self._chosen.store_schedule(data)
         if apply or self.state.chosen_schedule == subentry_id:
             await self.async_apply_schedule(subentry_id)
         else:
@@ -581,47 +487,19 @@ class PowerwallController:
 
     async def _async_hold_chosen(self, *, profile: str | None, schedule: str | None) -> None:
         """Make a profile (None: the owner's own) or a schedule the chosen tariff; Amber stops pushing."""
-        previous = (self.state.auto_sync, self.state.chosen_profile, self.state.chosen_schedule)
-
-        def undo() -> None:
-            self.state.auto_sync, self.state.chosen_profile, self.state.chosen_schedule = previous
-
-        self.state.auto_sync = False
-        self.state.chosen_profile = profile
-        self.state.chosen_schedule = schedule
+        undo = self._chosen.hold(profile=profile, schedule=schedule)
         await self.writer.async_save()
         await self._reconcile_or_undo(_Action(), PushTrigger.REQUEST, undo)
 
     async def async_delete_profile(self, name: str) -> None:
         """Forget a saved profile; the one from before Tesla Sync cannot be deleted. If it was chosen, the
         owner's own tariff comes back."""
-        if name == BASELINE_PROFILE:
-            raise ServiceValidationError(translation_domain=DOMAIN, translation_key="baseline_profile_kept")
-        if name not in self.state.profiles:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="unknown_profile",
-                translation_placeholders={"name": name},
-            )
-        del self.state.profiles[name]
-        if self.state.chosen_profile == name:
-            self.state.chosen_profile = None
-            await self.writer.async_save()
+        was_chosen = self._chosen.delete_profile(name)
+        await self.writer.async_save()
+        if was_chosen:
             await self.async_reconcile(PushTrigger.REQUEST, action=_Action())
             return
-        await self.writer.async_save()
         self._notify()
-
-    @staticmethod
-    def _valid_profile_name(name: str) -> str:
-        name = name.strip()
-        if not name or len(name) > MAX_PROFILE_NAME or name in {BASELINE_PROFILE, AMBER_OPTION}:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="invalid_profile_name",
-                translation_placeholders={"max": str(MAX_PROFILE_NAME)},
-            )
-        return name
 
     async def async_enter_time_based_control(self) -> None:
         """The repair's fix: the chosen tariff holds time-based control (undone with the owner's mode)."""
@@ -712,30 +590,6 @@ class PowerwallController:
 
     # --- the features -------------------------------------------------------------------------------
 
-    def _chosen_claim(self) -> Claim | None:
-        """The claim of the tariff the owner chose (Amber's rolling tariff, a schedule or a profile), with
-        time-based control when the owner let Tesla Sync switch to it (`amber_claims_mode`, named from when
-        Amber was the only choice)."""
-        if self.state.auto_sync:
-            # Until a first complete build, the Amber sync keeps whatever the Powerwall holds.
-            amber = self.state.amber_content
-            source = ClaimSource.AMBER
-            tariff = amber if amber is not None else self.writer.site_info.tariff_content_v2
-        elif self.state.chosen_schedule is not None:
-            source = ClaimSource.SCHEDULE
-            tariff = self._schedule_content(self.state.chosen_schedule)
-        elif self.state.chosen_profile is not None:
-            source = ClaimSource.PROFILE
-            tariff = self._profile_content(self.state.chosen_profile)
-        else:
-            return None
-        if tariff is None and source is not ClaimSource.AMBER:
-            return None
-        values: dict[Setting, Any] = {Setting.TARIFF: tariff}
-        if self.state.amber_claims_mode:
-            values[Setting.OPERATION_MODE] = OperationMode.AUTONOMOUS.value
-        return Claim(source=source, values=values)
-
     def _build_amber(self, now: datetime, trigger: PushTrigger) -> None:
         """Build the rolling tariff when the prices or the half-hour changed since the last build."""
         data = None if self._prices is None else self._prices.data
@@ -807,7 +661,7 @@ class PowerwallController:
         candidates: list[object] = []
         if self.state.auto_sync:
             candidates.append(self.state.amber_content)
-        candidates.append(self._chosen_content())
+        candidates.append(self._chosen.content())
         candidates.append(self.state.baseline.get(Setting.TARIFF))
         for content in candidates:
             decoded = self.writer.tariffs.day(content, day)
@@ -834,7 +688,7 @@ class PowerwallController:
         curtailment_claim = self._curtailment.claim()
         if curtailment_claim is not None:
             claims.append(curtailment_claim)
-        chosen = self._chosen_claim()
+        chosen = self._chosen.claim()
         if chosen is not None:
             claims.append(chosen)
         return tuple(claims)
@@ -1001,9 +855,7 @@ class PowerwallController:
         self, writes: list[tuple[Setting, Any, ClaimSource]], outcome: WriteResult, now: datetime
     ) -> None:
         restores = [setting for setting, _, source in writes if source is ClaimSource.OWNER]
-        for setting, _, source in writes:
-            if setting is Setting.TARIFF and source in {ClaimSource.SCHEDULE, ClaimSource.PROFILE}:
-                self._last_chosen_write = _write_outcome(setting, outcome)
+        self._chosen.record_writes(writes, outcome)
         for setting, value, source in writes:
             if setting is not Setting.TARIFF or source is not ClaimSource.AMBER:
                 continue
@@ -1094,7 +946,7 @@ class PowerwallController:
             )
         # Amber's rolling tariff, a schedule or a profile: any tariff Tesla Sync keeps is ignored outside
         # time-based control.
-        keeps_a_tariff = self.state.auto_sync or self._chosen_content() is not None
+        keeps_a_tariff = self.state.auto_sync or self._chosen.content() is not None
         wants = (
             keeps_a_tariff
             and not self.state.time_based_control_dismissed
@@ -1148,14 +1000,3 @@ class PowerwallController:
                 self._raise_if(action, "incomplete_forecast", problem=build.problem or "")
             if self.spike_state.active and action.spike_command is None:
                 self._raise_if(action, "spike_active")
-
-
-def _write_outcome(setting: Setting, outcome: WriteResult) -> WriteOutcome:
-    """How the write of `setting` went."""
-    if outcome.rate_limited:
-        return WriteOutcome.RATE_LIMITED
-    if isinstance(outcome.error, CommandRejectedError):
-        return WriteOutcome.REJECTED
-    if outcome.error is not None:
-        return WriteOutcome.FAILED
-    return WriteOutcome.VERIFIED if setting in outcome.verified else WriteOutcome.NOT_APPLIED

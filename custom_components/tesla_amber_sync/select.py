@@ -10,9 +10,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
 
-from .controller import AMBER_OPTION
 from .coordinator import TeslaSyncConfigEntry
 from .entity import ControllerEntity
+from .features.chosen_tariff import AMBER_OPTION
 
 # Choosing writes to the Powerwall through the controller, one at a time.
 PARALLEL_UPDATES = 1
