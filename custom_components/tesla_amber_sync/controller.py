@@ -10,7 +10,7 @@ from recorded facts (`control.status.derive_status`), never set by hand.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 from zoneinfo import ZoneInfo
@@ -27,18 +27,12 @@ from .const import DOMAIN, LOGGER
 from .control.claims import Claim, ClaimSource, Plan, Setting, plan
 from .control.commands import Command, CommandKind
 from .control.curtailment import CurtailmentState
-from .control.demand_tariff import (
-    amber_demand_flags,
-    demand_rates_for_slots,
-    flags_label,
-    slot_time,
-    window_disagrees,
-)
-from .control.push_policy import REASSERT_AFTER, PushHistory, PushTrigger, PushVerdict, decide_push
+from .control.push_policy import PushTrigger
 from .control.restore import RestoreBudget
 from .control.spike import SpikeState
-from .control.status import BuildOutcome, SyncFacts, SyncStatus, WriteOutcome, derive_status
+from .control.status import BuildOutcome, SyncFacts, SyncStatus, derive_status
 from .coordinator import default_region
+from .features.amber_sync import AmberSync
 from .features.chosen_tariff import AMBER_OPTION, BASELINE_PROFILE, ChosenTariff
 from .features.commands import BatteryCommands
 from .features.curtailment import ExportCurtailment
@@ -46,27 +40,17 @@ from .features.issues import EntryIssues
 from .features.spike import SpikeCommand, SpikeResponse
 from .features.tariff_codes import (
     AMBER_TARIFF_CODE,
-    AMBER_TARIFF_NAME,
     COMMAND_TARIFF_CODE,
     SCHEDULE_TARIFF_CODE,
     SPIKE_TARIFF_CODE,
-    TARIFF_UTILITY,
 )
 from .options import TeslaSyncOptions, entry_options
 from .repairs import describe_settings
-from .store import PersistedState, PushRecord, is_own_tariff
+from .store import PersistedState, is_own_tariff
 from .tariff import (
-    SLOTS_PER_DAY,
     DayTariff,
-    ForecastPrice,
     TariffBuild,
-    apply_tesla_rules,
-    build_rolling_tariff,
-    encode_tariff,
 )
-from .tariff.fingerprint import tariff_fingerprint
-from .tariff.materiality import materially_different
-from .tariff.model import slot_index
 from .tariff.prices import owner_price
 from .writer import DUPLICATE_WINDOW, REWRITE_AFTER, PowerwallWriter, WriteResult
 
@@ -80,10 +64,6 @@ if TYPE_CHECKING:
 
 __all__ = ["PowerwallController", "SyncStatus"]
 
-# Tariff writes accepted but never applied this many times in a row raise a repair, and automatic retries
-# slow down to one per `SLOW_RETRY` (the owner can still push at once).
-MAX_UNAPPLIED_WRITES: Final = 3
-SLOW_RETRY: Final = timedelta(minutes=30)
 # Decisions that depend on time alone (a simulated spike's end, AEMO silence, restore back-off) run this
 # often.
 EVALUATE_EVERY: Final = timedelta(minutes=1)
@@ -128,18 +108,14 @@ class PowerwallController:
         self._curtailment = ExportCurtailment(
             writer=writer, prices=prices, options=lambda: self.options, chosen_content=self._chosen.content
         )
+        self._amber = AmberSync(
+            writer=writer,
+            prices=prices,
+            options=lambda: self.options,
+            issues=self._issues,
+            schedule_retry=self._schedule_retry,
+        )
         self._retry_unsub: CALLBACK_TYPE | None = None
-        self._last_automatic_attempt_at: datetime | None = None
-        self._last_tariff_write: WriteOutcome | None = None
-        self._build_key: tuple[int, datetime] | None = None
-        # The Amber reply whose demand-window flags were last checked against the owner's window.
-        self._demand_flags_checked: int | None = None
-        self.forecast_price = ForecastPrice.PREDICTED
-        self.last_build: TariffBuild | None = None
-        self.rejection_message: str | None = None
-        # Tariff writes in a row that the Powerwall accepted but did not apply, and when the last was.
-        self._unapplied_writes = 0
-        self._last_unapplied_at: datetime | None = None
         # Whether the last plan held back a write because the owner's setting was never read.
         self._blocked = False
         # A restore is tried afresh after a restart: the budget bounds retries within one run.
@@ -222,8 +198,17 @@ class PowerwallController:
 
     def tariff_on_powerwall(self, now: datetime) -> DayTariff | None:
         """Today's rates of the tariff the Powerwall holds, as last read back."""
-        content = self.writer.site_info.tariff_content_v2
-        return self.writer.tariffs.day(content, now.astimezone(self.time_zone).date())
+        return self.writer.tariff_today(now)
+
+    @property
+    def last_build(self) -> TariffBuild | None:
+        """The latest build of Amber's rolling tariff (None before the first, or without Amber)."""
+        return self._amber.last_build
+
+    @property
+    def rejection_message(self) -> str | None:
+        """Why the Powerwall rejected the last Amber tariff (None once one is verified)."""
+        return self._amber.rejection_message
 
     def tariff_source(self, now: datetime) -> ClaimSource:
         """Who put the tariff the Powerwall holds there: Amber, a spike, or the owner."""
@@ -271,12 +256,12 @@ class PowerwallController:
             else BuildOutcome.COMPLETE
             if build.tariff is not None
             else BuildOutcome.INCOMPLETE,
-            last_write=self._last_tariff_write if prices is not None else self._chosen.last_write,
+            last_write=self._amber.last_write if prices is not None else self._chosen.last_write,
             rate_limited=self.writer.rate_limited(now),
             powerwall_holds_amber=amber is not None
             and (
                 self.writer.same(Setting.TARIFF, amber, held.tariff_content_v2, now)
-                or not self._amber_material(now)
+                or not self._amber.material(now)
             ),
             time_based_control=held.operation_mode is OperationMode.AUTONOMOUS,
             has_amber=prices is not None,
@@ -549,8 +534,8 @@ class PowerwallController:
         await self._spike.async_step(now, None if action is None else action.spike_command)
         await self._curtailment.async_step(now)
         await self._commands.async_step(now)
-        self._build_amber(now, trigger)
-        self._check_demand_window()
+        self._amber.build(now, trigger)
+        self._amber.check_demand_window()
         claims = self._claims(now)
         result = self._plan(claims, now)
         writes = self._choose_writes(result, now, trigger)
@@ -570,10 +555,7 @@ class PowerwallController:
         await self._record_plan(result, now)
         self.state.ours |= {setting for setting, _, source in writes if source is not ClaimSource.OWNER}
         if writes:
-            if trigger is PushTrigger.SCHEDULE and any(
-                source is ClaimSource.AMBER for _, _, source in writes
-            ):
-                self._last_automatic_attempt_at = now
+            self._amber.record_attempt(writes, trigger, now)
             await self.writer.async_save()
             outcome = await self.writer.async_write(writes, now)
             await self._record_outcome(writes, outcome, now)
@@ -589,71 +571,6 @@ class PowerwallController:
             self._raise_if_unsatisfied(action, result, now)
 
     # --- the features -------------------------------------------------------------------------------
-
-    def _build_amber(self, now: datetime, trigger: PushTrigger) -> None:
-        """Build the rolling tariff when the prices or the half-hour changed since the last build."""
-        data = None if self._prices is None else self._prices.data
-        if data is None or not self.state.auto_sync:
-            return
-        slot = now.astimezone(self.time_zone).replace(minute=now.minute // 30 * 30, second=0, microsecond=0)
-        key = (id(data), slot)
-        if key == self._build_key and trigger is PushTrigger.SCHEDULE and self.last_build is not None:
-            return
-        self._build_key = key
-        build = build_rolling_tariff(
-            data.intervals,
-            now=now,
-            time_zone=self.time_zone,
-            forecast_price=self.forecast_price,
-            has_feed_in=data.has_feed_in,
-        )
-        demand = self.options.demand
-        if build.tariff is not None and demand is not None and demand.applies_to_amber:
-            # Each slot stands for the half hour of its next occurrence (today's or tomorrow's date): the
-            # demand rate goes where that half hour is inside the owner's window.
-            rates = demand_rates_for_slots(demand, [slot.start for slot in build.slots])
-            build = replace(build, tariff=apply_tesla_rules(replace(build.tariff, demand_rates=rates)))
-        self.last_build = build
-        if build.tariff is None:
-            LOGGER.info("Not pushing an incomplete tariff: %s", build.problem or "")
-            return
-        self.state.amber_content = encode_tariff(
-            build.tariff, code=AMBER_TARIFF_CODE, name=AMBER_TARIFF_NAME, utility=TARIFF_UTILITY
-        )
-
-    def _check_demand_window(self) -> None:
-        """Once per Amber reply: a repair issue while the owner's demand window disagrees with the half hours
-        Amber flags for a whole day; it goes when a whole day agrees (or the charge is off)."""
-        data = None if self._prices is None else self._prices.data
-        if data is None or id(data) == self._demand_flags_checked:
-            return
-        self._demand_flags_checked = id(data)
-        demand = self.options.demand
-        if demand is None:
-            self._issues.clear("demand_window_mismatch")
-            return
-        zone = self.time_zone
-        verdicts = [
-            (day, flags, window_disagrees(demand.window, zone, day, flags))
-            for day, flags in sorted(amber_demand_flags(data.intervals, zone).items())
-        ]
-        disagreeing = [(day, flags) for day, flags, verdict in verdicts if verdict]
-        if disagreeing:
-            day, flags = disagreeing[-1]
-            self._issues.raise_issue(
-                "demand_window_mismatch",
-                severity=ir.IssueSeverity.WARNING,
-                day=day.isoformat(),
-                amber=flags_label(flags),
-                configured=flags_label(
-                    {
-                        index: demand.window.contains(datetime.combine(day, slot_time(index), tzinfo=zone))
-                        for index in range(SLOTS_PER_DAY)
-                    }
-                ),
-            )
-        elif any(verdict is False for _, _, verdict in verdicts):
-            self._issues.clear("demand_window_mismatch")
 
     def _normal_tariff(self, now: datetime) -> DayTariff:
         """What the Powerwall should follow outside a spike window, never nothing."""
@@ -762,18 +679,7 @@ class PowerwallController:
                 self._blocked = True
                 continue
             if source is ClaimSource.AMBER and setting is Setting.TARIFF:
-                # Taking the tariff back from an override that ended is a hand-back, not a routine push: it is
-                # not held to the minimum interval between automatic pushes (the rate limit still applies).
-                held_tariff = self.writer.site_info.tariff_content_v2
-                handing_back = isinstance(held_tariff, dict) and held_tariff.get("code") in {
-                    SPIKE_TARIFF_CODE,
-                    COMMAND_TARIFF_CODE,
-                }
-                if self._slowed_down(now, trigger):
-                    continue
-                if trigger is PushTrigger.SCHEDULE and not handing_back and not self._amber_material(now):
-                    continue
-                if self._amber_may_push(now, PushTrigger.REQUEST if handing_back else trigger, holds=False):
+                if self._amber.may_push(now, trigger):
                     chosen.append((setting, value, source))
                 continue
             # The cloud may still show the old value for a while: the same write is not repeated at once.
@@ -782,122 +688,18 @@ class PowerwallController:
                 continue
             chosen.append((setting, value, source))
         # The Powerwall holds the Amber tariff: re-assert it after a while, or when the owner forces a push.
-        if (
-            amber_tariff
-            and Setting.TARIFF not in planned
-            and self.state.amber_content is not None
-            and self._amber_may_push(now, trigger, holds=True)
-        ):
+        if amber_tariff and Setting.TARIFF not in planned and self._amber.may_reassert(now, trigger):
             chosen.append((Setting.TARIFF, self.state.amber_content, ClaimSource.AMBER))
         order = list(Setting)
         chosen.sort(key=lambda write: order.index(write[0]))
         return chosen
-
-    def _slowed_down(self, now: datetime, trigger: PushTrigger) -> bool:
-        """After writes the Powerwall accepted but never applied, automatic retries slow to `SLOW_RETRY`."""
-        if self._unapplied_writes < MAX_UNAPPLIED_WRITES or trigger is not PushTrigger.SCHEDULE:
-            return False
-        last = self._last_unapplied_at
-        if last is not None and now - last < SLOW_RETRY:
-            self._schedule_retry(last + SLOW_RETRY)
-            return True
-        return False
-
-    def _amber_material(self, now: datetime) -> bool:
-        """Whether the latest build differs from what the Powerwall holds enough to be written.
-
-        Compared with the Powerwall itself (not the last build), so small differences cannot add up; a
-        tariff held within the margin is still re-asserted once its last verified push is old.
-        """
-        build = self.last_build
-        if build is None or build.tariff is None:
-            return True
-        record = self.state.last_push
-        if record is None or not record.verified or now - record.pushed_at >= REASSERT_AFTER:
-            return True
-        local = now.astimezone(self.time_zone)
-        return materially_different(
-            self.tariff_on_powerwall(now), build.tariff, current_slot=slot_index(local.time())
-        )
-
-    def _amber_may_push(self, now: datetime, trigger: PushTrigger, *, holds: bool) -> bool:
-        build = self.last_build
-        if build is None or build.tariff is None:
-            return False
-        if (
-            trigger is PushTrigger.SCHEDULE
-            and self._prices is not None
-            and self._prices.awaiting_confirmation(now)
-        ):
-            # The interval's confirmed price is due within seconds: its reply pushes (one write per interval).
-            return False
-        record = self.state.last_push
-        verified = record if record and record.verified else None
-        decision = decide_push(
-            fingerprint=tariff_fingerprint(build.tariff),
-            history=PushHistory(
-                verified_fingerprint=verified.fingerprint if verified else None,
-                verified_at=verified.pushed_at if verified else None,
-                last_automatic_attempt_at=self._last_automatic_attempt_at,
-                rate_limited_until=self.writer.rate_limited_until,
-            ),
-            now=now,
-            trigger=trigger,
-            powerwall_holds_it=holds,
-        )
-        if decision.verdict is PushVerdict.PUSH:
-            return True
-        if decision.verdict is not PushVerdict.UNCHANGED and decision.retry_at is not None:
-            self._schedule_retry(decision.retry_at)
-        return False
 
     async def _record_outcome(
         self, writes: list[tuple[Setting, Any, ClaimSource]], outcome: WriteResult, now: datetime
     ) -> None:
         restores = [setting for setting, _, source in writes if source is ClaimSource.OWNER]
         self._chosen.record_writes(writes, outcome)
-        for setting, value, source in writes:
-            if setting is not Setting.TARIFF or source is not ClaimSource.AMBER:
-                continue
-            if outcome.rate_limited:
-                self._last_tariff_write = WriteOutcome.RATE_LIMITED
-            elif isinstance(outcome.error, CommandRejectedError):
-                self._tariff_rejected(outcome.error.message)
-            elif outcome.error is not None:
-                self._last_tariff_write = WriteOutcome.FAILED
-            elif setting in outcome.verified:
-                self._last_tariff_write = WriteOutcome.VERIFIED
-                self.rejection_message = None
-                self._unapplied_writes = 0
-                self._issues.clear("tariff_rejected")
-                self._issues.clear("tariff_not_applied")
-                LOGGER.info("Pushed and verified the Amber tariff on the Powerwall")
-            else:
-                self._last_tariff_write = WriteOutcome.NOT_APPLIED
-                self._unapplied_writes += 1
-                self._last_unapplied_at = now
-                if self._unapplied_writes == MAX_UNAPPLIED_WRITES:
-                    LOGGER.warning(
-                        "The Powerwall accepted the tariff %s times without applying it; retrying every %s",
-                        MAX_UNAPPLIED_WRITES,
-                        SLOW_RETRY,
-                    )
-                    self._issues.raise_issue(
-                        "tariff_not_applied",
-                        severity=ir.IssueSeverity.WARNING,
-                        attempts=str(MAX_UNAPPLIED_WRITES),
-                        minutes=str(int(SLOW_RETRY.total_seconds() // 60)),
-                    )
-                else:
-                    LOGGER.info("The Powerwall does not show the pushed tariff yet; retrying next cycle")
-            build = self.last_build
-            if setting in outcome.sent and build is not None and build.tariff is not None:
-                self.state.last_push = PushRecord(
-                    fingerprint=tariff_fingerprint(build.tariff),
-                    pushed_at=now,
-                    verified=setting in outcome.verified,
-                )
-            del value
+        self._amber.record_writes(writes, outcome, now)
         if isinstance(outcome.error, AuthenticationError):
             self._entry.async_start_reauth(self.hass)
         if restores:
@@ -918,12 +720,6 @@ class PowerwallController:
                 self.state.restore = self.state.restore.postponed(self.writer.rate_limited_until)
 
     # --- repairs and errors -------------------------------------------------------------------------
-
-    def _tariff_rejected(self, message: str) -> None:
-        LOGGER.warning("The Powerwall rejected the tariff: %s", message)
-        self._last_tariff_write = WriteOutcome.REJECTED
-        self.rejection_message = message
-        self._issues.raise_issue("tariff_rejected", severity=ir.IssueSeverity.ERROR, message=message)
 
     def _restore_failed(self, settings: list[Setting]) -> None:
         held, _ = self.writer.held()

@@ -177,6 +177,10 @@ class PowerwallWriter:
         """Whether two values of `setting` are the same for the Powerwall (tariffs: the same rates today)."""
         return same_setting(setting, expected, actual, self.tariffs, now.astimezone(self.time_zone).date())
 
+    def tariff_today(self, now: datetime) -> DayTariff | None:
+        """Today's rates (the Powerwall's day) of the tariff the Powerwall holds, as last read back."""
+        return self.tariffs.day(self.site_info.tariff_content_v2, now.astimezone(self.time_zone).date())
+
     def read_recently(self, now: datetime) -> bool:
         """Whether the Powerwall was read successfully within `FRESH_READ`."""
         read_at = self._site_info.read_at
