@@ -30,7 +30,7 @@ from .control.curtailment import CurtailmentState
 from .control.push_policy import PushTrigger
 from .control.restore import RestoreBudget
 from .control.spike import SpikeState
-from .control.status import BuildOutcome, SyncFacts, SyncStatus, derive_status
+from .control.status import SyncStatus
 from .coordinator import default_region
 from .features.amber_sync import AmberSync
 from .features.chosen_tariff import AMBER_OPTION, BASELINE_PROFILE, ChosenTariff
@@ -38,15 +38,10 @@ from .features.commands import BatteryCommands
 from .features.curtailment import ExportCurtailment
 from .features.issues import EntryIssues
 from .features.spike import SpikeCommand, SpikeResponse
-from .features.tariff_codes import (
-    AMBER_TARIFF_CODE,
-    COMMAND_TARIFF_CODE,
-    SCHEDULE_TARIFF_CODE,
-    SPIKE_TARIFF_CODE,
-)
 from .options import TeslaSyncOptions, entry_options
 from .repairs import describe_settings
 from .store import PersistedState, is_own_tariff
+from .sync_status import SyncStatusFacts
 from .tariff import (
     DayTariff,
     TariffBuild,
@@ -114,6 +109,14 @@ class PowerwallController:
             options=lambda: self.options,
             issues=self._issues,
             schedule_retry=self._schedule_retry,
+        )
+        self._status = SyncStatusFacts(
+            writer=writer,
+            prices=prices,
+            amber=self._amber,
+            chosen=self._chosen,
+            spike=self._spike,
+            commands=self._commands,
         )
         self._retry_unsub: CALLBACK_TYPE | None = None
         # Whether the last plan held back a write because the owner's setting was never read.
@@ -212,63 +215,12 @@ class PowerwallController:
 
     def tariff_source(self, now: datetime) -> ClaimSource:
         """Who put the tariff the Powerwall holds there: Amber, a spike, or the owner."""
-        content = self.writer.site_info.tariff_content_v2
-        if isinstance(content, dict):
-            code = content.get("code")
-            if code == SPIKE_TARIFF_CODE:
-                return ClaimSource.SPIKE
-            if code == COMMAND_TARIFF_CODE:
-                return ClaimSource.COMMAND
-            if code == SCHEDULE_TARIFF_CODE:
-                return ClaimSource.SCHEDULE
-            if code == AMBER_TARIFF_CODE:
-                return ClaimSource.AMBER
-        amber = self.state.amber_content
-        if amber is not None and self.writer.same(Setting.TARIFF, amber, content, now):
-            return ClaimSource.AMBER
-        chosen = self.state.chosen_profile
-        profile = None if chosen is None else self._chosen.profile_content(chosen)
-        if profile is not None and self.writer.same(Setting.TARIFF, profile, content, now):
-            return ClaimSource.PROFILE
-        return ClaimSource.OWNER
+        return self._status.tariff_source(now)
 
     @property
     def status(self) -> SyncStatus:
         """The sync status, derived from the facts as they are now."""
-        return derive_status(self._facts(dt_util.utcnow()))
-
-    def _facts(self, now: datetime) -> SyncFacts:
-        prices = self._prices
-        data = None if prices is None else prices.data
-        build = self.last_build
-        held = self.writer.site_info
-        amber = self.state.amber_content
-        chosen = self._chosen.content()
-        return SyncFacts(
-            auto_sync=self.state.auto_sync,
-            override_active=self.spike_state.active or self.command is not None,
-            amber_available=prices is not None and prices.last_update_success and data is not None,
-            teslemetry_available=self.writer.readable,
-            amber_age=None if data is None else max(now - data.fetched_at, timedelta(0)),
-            interval=timedelta(minutes=data.site.interval_length if data else 30),
-            build=None
-            if build is None
-            else BuildOutcome.COMPLETE
-            if build.tariff is not None
-            else BuildOutcome.INCOMPLETE,
-            last_write=self._amber.last_write if prices is not None else self._chosen.last_write,
-            rate_limited=self.writer.rate_limited(now),
-            powerwall_holds_amber=amber is not None
-            and (
-                self.writer.same(Setting.TARIFF, amber, held.tariff_content_v2, now)
-                or not self._amber.material(now)
-            ),
-            time_based_control=held.operation_mode is OperationMode.AUTONOMOUS,
-            has_amber=prices is not None,
-            tariff_chosen=chosen is not None,
-            powerwall_holds_chosen=chosen is not None
-            and self.writer.same(Setting.TARIFF, chosen, held.tariff_content_v2, now),
-        )
+        return self._status.status(dt_util.utcnow())
 
     @callback
     def async_add_listener(self, update_callback: CALLBACK_TYPE) -> CALLBACK_TYPE:
