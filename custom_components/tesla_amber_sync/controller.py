@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_track_point_in_utc_time, async_track_time_interval
 from homeassistant.util import dt as dt_util
 
@@ -28,7 +27,6 @@ from .control.claims import Claim, ClaimSource, Plan, Setting, plan
 from .control.commands import Command, CommandKind
 from .control.curtailment import CurtailmentState
 from .control.push_policy import PushTrigger
-from .control.restore import RestoreBudget
 from .control.spike import SpikeState
 from .control.status import SyncStatus
 from .coordinator import default_region
@@ -37,10 +35,11 @@ from .features.chosen_tariff import AMBER_OPTION, BASELINE_PROFILE, ChosenTariff
 from .features.commands import BatteryCommands
 from .features.curtailment import ExportCurtailment
 from .features.issues import EntryIssues
+from .features.owner_settings import OwnerSettings
 from .features.spike import SpikeCommand, SpikeResponse
+from .features.time_based_control import TimeBasedControl
 from .options import TeslaSyncOptions, entry_options
-from .repairs import describe_settings
-from .store import PersistedState, is_own_tariff
+from .store import PersistedState
 from .sync_status import SyncStatusFacts
 from .tariff import (
     DayTariff,
@@ -110,6 +109,12 @@ class PowerwallController:
             issues=self._issues,
             schedule_retry=self._schedule_retry,
         )
+        self._owner_settings = OwnerSettings(
+            writer=writer, issues=self._issues, schedule_retry=self._schedule_retry
+        )
+        self._time_based_control = TimeBasedControl(
+            writer=writer, issues=self._issues, chosen_content=self._chosen.content
+        )
         self._status = SyncStatusFacts(
             writer=writer,
             prices=prices,
@@ -121,8 +126,6 @@ class PowerwallController:
         self._retry_unsub: CALLBACK_TYPE | None = None
         # Whether the last plan held back a write because the owner's setting was never read.
         self._blocked = False
-        # A restore is tried afresh after a restart: the budget bounds retries within one run.
-        self.state.restore = RestoreBudget()
         if prices is None:
             # Without Amber there is no rolling tariff to sync.
             self.state.auto_sync = False
@@ -440,35 +443,31 @@ class PowerwallController:
 
     async def async_enter_time_based_control(self) -> None:
         """The repair's fix: the chosen tariff holds time-based control (undone with the owner's mode)."""
-        self.state.amber_claims_mode = True
+        undo = self._time_based_control.enter()
         await self.writer.async_save()
         try:
             await self.async_reconcile(PushTrigger.REQUEST, action=_Action())
         except HomeAssistantError:
-            self.state.amber_claims_mode = False
+            undo()
             await self.writer.async_save()
             raise
 
     async def async_dismiss_time_based_control(self) -> None:
         """The owner keeps their mode: stop asking."""
-        self.state.time_based_control_dismissed = True
+        self._time_based_control.dismiss()
         await self.writer.async_save()
-        self._issues.clear("not_in_time_based_control")
         self._notify()
 
     async def async_choose_mode(self, mode: OperationMode) -> None:
         """The owner says which mode they had (a record that lost it): it is theirs, and comes back now."""
-        self.state.baseline[Setting.OPERATION_MODE] = mode.value
-        self.state.ours.add(Setting.OPERATION_MODE)
-        self.state.mode_to_choose = False
-        self.state.restore = RestoreBudget()
+        self._owner_settings.choose_mode(mode)
         await self.writer.async_save()
         self._issues.clear("choose_mode")
         await self.async_reconcile(PushTrigger.SCHEDULE, action=_Action(trigger=PushTrigger.SCHEDULE))
 
     async def async_retry_restore(self) -> None:
         """The restore repair's fix: try giving the owner's settings back again now."""
-        self.state.restore = RestoreBudget()
+        self._owner_settings.retry()
         await self.async_reconcile(PushTrigger.SCHEDULE, action=_Action(trigger=PushTrigger.SCHEDULE))
 
     # --- reconcile ----------------------------------------------------------------------------------
@@ -498,22 +497,23 @@ class PowerwallController:
             # A new override starts from a fresh read: the owner's settings are recorded before any change.
             if not await self.writer.async_read():
                 LOGGER.info("The Powerwall could not be read; nothing is changed until it can be")
-                await self._record_plan(result, now)
+                self._owner_settings.record_plan(result, now)
                 self._raise_if(action, "powerwall_unreadable")
                 return
             claims = self._claims(now)
             result = self._plan(claims, now)
             writes = self._choose_writes(result, now, trigger)
-        await self._record_plan(result, now)
+        self._owner_settings.record_plan(result, now)
         self.state.ours |= {setting for setting, _, source in writes if source is not ClaimSource.OWNER}
         if writes:
             self._amber.record_attempt(writes, trigger, now)
             await self.writer.async_save()
             outcome = await self.writer.async_write(writes, now)
-            await self._record_outcome(writes, outcome, now)
+            self._record_outcome(writes, outcome, now)
         else:
             outcome = None
-        self._update_repairs(now)
+        self._owner_settings.ask_for_mode()
+        self._time_based_control.update_repair(spike_active=self.spike_state.active)
         await self.writer.async_save()
         if outcome is not None and not outcome.complete:
             if self.writer.rate_limited_until is not None:
@@ -564,19 +564,10 @@ class PowerwallController:
 
     def _plan(self, claims: tuple[Claim, ...], now: datetime) -> Plan:
         held, known = self.writer.held()
-        baseline = self.state.baseline
-        # A setting Tesla Sync does not hold changed is the owner's, as the Powerwall reports it: recorded
-        # the first write of any kind, and kept up to date with the owner's own changes until then.
-        for setting in known:
-            if setting not in self.state.ours:
-                value = held[setting]
-                if setting is Setting.TARIFF and is_own_tariff(value):
-                    continue
-                baseline[setting] = value
-                self.state.baseline_captured_at = self.state.baseline_captured_at or now
+        self._owner_settings.record_baseline(held, known, now)
         return plan(
             claims=claims,
-            baseline=baseline,
+            baseline=self.state.baseline,
             held=held,
             known=known,
             ours=frozenset(self.state.ours),
@@ -585,39 +576,13 @@ class PowerwallController:
             same=lambda setting, a, b: self.writer.same(setting, a, b, now),
         )
 
-    async def _record_plan(self, result: Plan, now: datetime) -> None:
-        for setting, value in result.adopted.items():
-            if setting is Setting.TARIFF and is_own_tariff(value):
-                continue
-            self.state.baseline[setting] = value
-        for source, setting in result.yielded:
-            LOGGER.info(
-                "The owner changed %s on the Powerwall during the %s override: keeping their choice",
-                setting.value,
-                source.value,
-            )
-        self.state.yielded |= result.yielded
-        self.state.ours -= result.restored
-        for setting, value in result.satisfied.items():
-            # Held as claimed without a write (a chosen profile the owner had put on): ours from now on, so
-            # that a later change is told apart from it.
-            if setting in self.state.baseline and not self.writer.same(
-                setting, value, self.state.baseline[setting], now
-            ):
-                self.state.ours.add(setting)
-                self.state.verified_writes[setting] = value
-        if result.restored and not result.restoring:
-            LOGGER.info("The owner's settings are back on the Powerwall")
-            self.state.restore = RestoreBudget()
-            self._issues.clear("restore_failed")
-
     def _choose_writes(
         self, result: Plan, now: datetime, trigger: PushTrigger
     ) -> list[tuple[Setting, Any, ClaimSource]]:
         """The plan's writes that may go out now (budget, push policy, rate limits, the owner's record)."""
         chosen: list[tuple[Setting, Any, ClaimSource]] = []
         self._blocked = False
-        restore_ok = self.state.restore.may_attempt(now, rate_limited_until=self.writer.rate_limited_until)
+        restore_ok = self._owner_settings.may_restore(now)
         amber_tariff = result.winners.get(Setting.TARIFF) is ClaimSource.AMBER
         planned = {setting for setting, _, _ in result.writes}
         for setting, value, source in result.writes:
@@ -646,72 +611,16 @@ class PowerwallController:
         chosen.sort(key=lambda write: order.index(write[0]))
         return chosen
 
-    async def _record_outcome(
+    def _record_outcome(
         self, writes: list[tuple[Setting, Any, ClaimSource]], outcome: WriteResult, now: datetime
     ) -> None:
-        restores = [setting for setting, _, source in writes if source is ClaimSource.OWNER]
         self._chosen.record_writes(writes, outcome)
         self._amber.record_writes(writes, outcome, now)
         if isinstance(outcome.error, AuthenticationError):
             self._entry.async_start_reauth(self.hass)
-        if restores:
-            done = set(restores) <= outcome.verified
-            if done:
-                self.state.ours -= set(restores)
-                self.state.restore = RestoreBudget()
-                self._issues.clear("restore_failed")
-            if not done and not outcome.rate_limited:
-                self.state.restore = self.state.restore.failed(
-                    now, rate_limited_until=self.writer.rate_limited_until
-                )
-                if self.state.restore.gave_up:
-                    self._restore_failed(restores)
-                elif self.state.restore.next_attempt_at is not None:
-                    self._schedule_retry(self.state.restore.next_attempt_at)
-            elif outcome.rate_limited and self.writer.rate_limited_until is not None:
-                self.state.restore = self.state.restore.postponed(self.writer.rate_limited_until)
+        self._owner_settings.record_restores(writes, outcome, now)
 
-    # --- repairs and errors -------------------------------------------------------------------------
-
-    def _restore_failed(self, settings: list[Setting]) -> None:
-        held, _ = self.writer.held()
-        LOGGER.warning(
-            "Could not give the owner's settings back after %s attempts", self.state.restore.attempts
-        )
-        self._issues.raise_issue(
-            "restore_failed",
-            severity=ir.IssueSeverity.ERROR,
-            fixable=True,
-            owner=describe_settings(self.state.baseline, self.time_zone),
-            different=describe_settings({s: held[s] for s in settings}, self.time_zone),
-        )
-
-    def _update_repairs(self, now: datetime) -> None:
-        held = self.writer.site_info
-        if self.state.mode_to_choose:
-            self._issues.raise_issue(
-                "choose_mode", severity=ir.IssueSeverity.ERROR, fixable=True, mode=held.operation_mode.value
-            )
-        # Amber's rolling tariff, a schedule or a profile: any tariff Tesla Sync keeps is ignored outside
-        # time-based control.
-        keeps_a_tariff = self.state.auto_sync or self._chosen.content() is not None
-        wants = (
-            keeps_a_tariff
-            and not self.state.time_based_control_dismissed
-            and not self.state.amber_claims_mode
-            and not self.spike_state.active
-            and self.writer.readable
-            and held.operation_mode not in {OperationMode.AUTONOMOUS, OperationMode.UNKNOWN}
-        )
-        if wants:
-            self._issues.raise_issue(
-                "not_in_time_based_control",
-                severity=ir.IssueSeverity.WARNING,
-                fixable=True,
-                mode=held.operation_mode.value,
-            )
-        else:
-            self._issues.clear("not_in_time_based_control")
+    # --- errors for the owner's actions -------------------------------------------------------------
 
     @staticmethod
     def _raise_if(action: _Action | None, translation_key: str, **placeholders: str) -> None:
