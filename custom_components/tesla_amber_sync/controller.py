@@ -10,7 +10,6 @@ from recorded facts (`control.status.derive_status`), never set by hand.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 from zoneinfo import ZoneInfo
@@ -20,7 +19,7 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers.event import async_track_point_in_utc_time, async_track_time_interval
 from homeassistant.util import dt as dt_util
 
-from .api.errors import ApiError, AuthenticationError, CommandRejectedError
+from .api.errors import AuthenticationError
 from .api.models import ChannelType, ExportRule, OperationMode
 from .const import DOMAIN, LOGGER
 from .control.claims import Claim, ClaimSource, Plan, Setting, plan
@@ -39,6 +38,7 @@ from .features.owner_settings import OwnerSettings
 from .features.spike import SpikeCommand, SpikeResponse
 from .features.time_based_control import TimeBasedControl
 from .options import TeslaSyncOptions, entry_options
+from .owner_action import OwnerAction, action_error, raise_for_write, raise_if_unsatisfied
 from .store import PersistedState
 from .sync_status import SyncStatusFacts
 from .tariff import (
@@ -61,14 +61,6 @@ __all__ = ["PowerwallController", "SyncStatus"]
 # Decisions that depend on time alone (a simulated spike's end, AEMO silence, restore back-off) run this
 # often.
 EVALUATE_EVERY: Final = timedelta(minutes=1)
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class _Action:
-    """An owner's action in progress: failures raise, and a spike command to apply."""
-
-    spike_command: SpikeCommand | None = None
-    trigger: PushTrigger = PushTrigger.REQUEST
 
 
 class PowerwallController:
@@ -292,13 +284,13 @@ class PowerwallController:
             return
         if not self.state.auto_sync:
             raise HomeAssistantError(translation_domain=DOMAIN, translation_key="auto_sync_off")
-        await self.async_reconcile(trigger, action=_Action(trigger=trigger))
+        await self.async_reconcile(trigger, action=OwnerAction(trigger=trigger))
 
     async def _async_reapply_chosen(self, trigger: PushTrigger) -> None:
         """Bring the Powerwall back to the schedule or profile the owner chose (verified), or say why not."""
         if self._chosen.content() is None:
             raise HomeAssistantError(translation_domain=DOMAIN, translation_key="no_tariff_chosen")
-        await self.async_reconcile(trigger, action=_Action(trigger=trigger))
+        await self.async_reconcile(trigger, action=OwnerAction(trigger=trigger))
         if self.spike_state.active:
             raise HomeAssistantError(translation_domain=DOMAIN, translation_key="spike_active")
         # A battery command holds the tariff until it ends; otherwise the read-back must show the choice.
@@ -322,7 +314,7 @@ class PowerwallController:
         if not enabled:
             self._cancel_retry()
         try:
-            await self.async_reconcile(PushTrigger.REQUEST, action=_Action())
+            await self.async_reconcile(PushTrigger.REQUEST, action=OwnerAction())
         except HomeAssistantError:
             if enabled:
                 # Nothing half-applied: auto sync stays as it was when its first sync cannot be verified.
@@ -336,7 +328,7 @@ class PowerwallController:
         previous = self.options.as_mapping()
         self.hass.config_entries.async_update_entry(self._entry, options={**previous, key: value})
         try:
-            await self.async_reconcile(PushTrigger.SCHEDULE, action=_Action(trigger=PushTrigger.SCHEDULE))
+            await self.async_reconcile(PushTrigger.SCHEDULE, action=OwnerAction(trigger=PushTrigger.SCHEDULE))
         except HomeAssistantError:
             if value:
                 # Turning a feature on that could not act leaves it off, and gives back what it changed.
@@ -347,14 +339,14 @@ class PowerwallController:
     async def async_spike_command(self, command: SpikeCommand, *, rollback: bool) -> None:
         """Run an owner's spike command (simulate or end); a failed start is undone, then raised."""
         undo = self._spike.undo_to_current()
-        action = _Action(spike_command=command)
+        action = OwnerAction(spike_command=command)
         if not rollback:
             await self.async_reconcile(PushTrigger.SCHEDULE, action=action)
             return
         await self._reconcile_or_undo(action, PushTrigger.SCHEDULE, undo)
 
     async def _reconcile_or_undo(
-        self, action: _Action, trigger: PushTrigger, undo: Callable[[], None]
+        self, action: OwnerAction, trigger: PushTrigger, undo: Callable[[], None]
     ) -> None:
         """Run an owner's action; when it cannot be verified, undo its state change, give back what it wrote,
         and raise (nothing half-applied)."""
@@ -369,13 +361,13 @@ class PowerwallController:
     async def async_battery_command(self, kind: CommandKind, *, minutes: float, target: float | None) -> None:
         """Start a battery command (replacing any); raises a translated error unless it is verified."""
         undo = self._commands.start(kind, now=dt_util.utcnow(), minutes=minutes, target=target)
-        await self._reconcile_or_undo(_Action(trigger=PushTrigger.SCHEDULE), PushTrigger.SCHEDULE, undo)
+        await self._reconcile_or_undo(OwnerAction(trigger=PushTrigger.SCHEDULE), PushTrigger.SCHEDULE, undo)
 
     async def async_end_command(self) -> None:
         """End the battery command now; the owner's settings come back (verified, or an error is raised)."""
         self._commands.end_by_owner()
         await self.writer.async_save()
-        await self.async_reconcile(PushTrigger.SCHEDULE, action=_Action(trigger=PushTrigger.SCHEDULE))
+        await self.async_reconcile(PushTrigger.SCHEDULE, action=OwnerAction(trigger=PushTrigger.SCHEDULE))
 
     # --- saved tariff profiles and the chosen tariff ---------------------------------------------------
 
@@ -429,7 +421,7 @@ class PowerwallController:
         """Make a profile (None: the owner's own) or a schedule the chosen tariff; Amber stops pushing."""
         undo = self._chosen.hold(profile=profile, schedule=schedule)
         await self.writer.async_save()
-        await self._reconcile_or_undo(_Action(), PushTrigger.REQUEST, undo)
+        await self._reconcile_or_undo(OwnerAction(), PushTrigger.REQUEST, undo)
 
     async def async_delete_profile(self, name: str) -> None:
         """Forget a saved profile; the one from before Tesla Sync cannot be deleted. If it was chosen, the
@@ -437,7 +429,7 @@ class PowerwallController:
         was_chosen = self._chosen.delete_profile(name)
         await self.writer.async_save()
         if was_chosen:
-            await self.async_reconcile(PushTrigger.REQUEST, action=_Action())
+            await self.async_reconcile(PushTrigger.REQUEST, action=OwnerAction())
             return
         self._notify()
 
@@ -446,7 +438,7 @@ class PowerwallController:
         undo = self._time_based_control.enter()
         await self.writer.async_save()
         try:
-            await self.async_reconcile(PushTrigger.REQUEST, action=_Action())
+            await self.async_reconcile(PushTrigger.REQUEST, action=OwnerAction())
         except HomeAssistantError:
             undo()
             await self.writer.async_save()
@@ -463,16 +455,16 @@ class PowerwallController:
         self._owner_settings.choose_mode(mode)
         await self.writer.async_save()
         self._issues.clear("choose_mode")
-        await self.async_reconcile(PushTrigger.SCHEDULE, action=_Action(trigger=PushTrigger.SCHEDULE))
+        await self.async_reconcile(PushTrigger.SCHEDULE, action=OwnerAction(trigger=PushTrigger.SCHEDULE))
 
     async def async_retry_restore(self) -> None:
         """The restore repair's fix: try giving the owner's settings back again now."""
         self._owner_settings.retry()
-        await self.async_reconcile(PushTrigger.SCHEDULE, action=_Action(trigger=PushTrigger.SCHEDULE))
+        await self.async_reconcile(PushTrigger.SCHEDULE, action=OwnerAction(trigger=PushTrigger.SCHEDULE))
 
     # --- reconcile ----------------------------------------------------------------------------------
 
-    async def async_reconcile(self, trigger: PushTrigger, *, action: _Action | None = None) -> None:
+    async def async_reconcile(self, trigger: PushTrigger, *, action: OwnerAction | None = None) -> None:
         """Step every feature, resolve the claims, write the difference, verify; one at a time."""
         async with self.writer.lock:
             try:
@@ -480,7 +472,7 @@ class PowerwallController:
             finally:
                 self._notify()
 
-    async def _reconcile_locked(self, trigger: PushTrigger, action: _Action | None) -> None:
+    async def _reconcile_locked(self, trigger: PushTrigger, action: OwnerAction | None) -> None:
         now = dt_util.utcnow()
         await self._spike.async_step(now, None if action is None else action.spike_command)
         await self._curtailment.async_step(now)
@@ -498,7 +490,8 @@ class PowerwallController:
             if not await self.writer.async_read():
                 LOGGER.info("The Powerwall could not be read; nothing is changed until it can be")
                 self._owner_settings.record_plan(result, now)
-                self._raise_if(action, "powerwall_unreadable")
+                if action is not None:
+                    raise action_error("powerwall_unreadable")
                 return
             claims = self._claims(now)
             result = self._plan(claims, now)
@@ -518,9 +511,18 @@ class PowerwallController:
         if outcome is not None and not outcome.complete:
             if self.writer.rate_limited_until is not None:
                 self._schedule_retry(self.writer.rate_limited_until)
-            self._raise_for(action, outcome)
+            if action is not None:
+                raise_for_write(outcome, self.writer)
         elif action is not None:
-            self._raise_if_unsatisfied(action, result, now)
+            raise_if_unsatisfied(
+                action,
+                writer=self.writer,
+                now=now,
+                blocked=self._blocked,
+                writes_planned=bool(result.writes),
+                build=self.last_build,
+                spike_active=self.spike_state.active,
+            )
 
     # --- the features -------------------------------------------------------------------------------
 
@@ -619,41 +621,3 @@ class PowerwallController:
         if isinstance(outcome.error, AuthenticationError):
             self._entry.async_start_reauth(self.hass)
         self._owner_settings.record_restores(writes, outcome, now)
-
-    # --- errors for the owner's actions -------------------------------------------------------------
-
-    @staticmethod
-    def _raise_if(action: _Action | None, translation_key: str, **placeholders: str) -> None:
-        if action is not None:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key=translation_key,
-                translation_placeholders=placeholders,
-            )
-
-    def _raise_for(self, action: _Action | None, outcome: WriteResult) -> None:
-        if action is None:
-            return
-        error = outcome.error
-        if outcome.rate_limited and self.writer.rate_limited_until is not None:
-            self._raise_if(action, "rate_limited_until", time=self.writer.rate_limited_until.isoformat())
-        if isinstance(error, CommandRejectedError):
-            self._raise_if(action, "tariff_rejected", message=error.message)
-        if isinstance(error, AuthenticationError):
-            self._raise_if(action, "authentication_failed", service="Teslemetry")
-        if isinstance(error, ApiError):
-            self._raise_if(action, "service_unavailable", service="Teslemetry", error=str(error))
-        self._raise_if(action, "not_applied")
-
-    def _raise_if_unsatisfied(self, action: _Action, result: Plan, now: datetime) -> None:
-        """An owner's action that wrote nothing must still leave the Powerwall as asked, or say why not."""
-        if self._blocked:
-            self._raise_if(action, "powerwall_unreadable")
-        if result.writes and self.writer.rate_limited_until is not None and self.writer.rate_limited(now):
-            self._raise_if(action, "rate_limited_until", time=self.writer.rate_limited_until.isoformat())
-        if action.trigger is not PushTrigger.SCHEDULE and self.state.auto_sync:
-            build = self.last_build
-            if build is not None and build.tariff is None:
-                self._raise_if(action, "incomplete_forecast", problem=build.problem or "")
-            if self.spike_state.active and action.spike_command is None:
-                self._raise_if(action, "spike_active")
