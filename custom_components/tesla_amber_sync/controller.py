@@ -1,10 +1,13 @@
-"""The controller: turns each feature's facts into a claim; the writer core brings the Powerwall in line.
+"""The controller: the thin coordinator of one *reconcile* per event, over the features and the writer core.
 
-Features (the Amber sync, spike response, export curtailment) are pure policies in `control/` and `tariff/`.
-Every event (new prices, a new AEMO price, the minute timer, an owner's action) runs one *reconcile*: step the
-policies, state the claims, resolve them against what the Powerwall holds (`control.claims.plan`), and hand
-the writes to the writer core (`writer.py`), which is the only code that writes. The sync status is derived
-from recorded facts (`control.status.derive_status`), never set by hand.
+Every event (new prices, a new AEMO price, a read of the Powerwall, the minute timer, a retry, an owner's
+action) runs one reconcile: step each feature (`features/`: spike response, export curtailment, battery
+commands, the Amber sync, the chosen tariff), collect their claims, resolve them against what the Powerwall
+holds (`control.claims.plan`), keep the writes that may go out now, and hand them to the writer core
+(`writer.py`), the only code that writes. The owner's settings are recorded and given back by
+`features/owner_settings.py`; an owner's action raises a translated error unless the Powerwall ends up as
+asked (`owner_action.py`). The sync status is derived from recorded facts (`sync_status.py`), never set by
+hand. Entities, services and repairs call the controller's public methods and properties.
 """
 
 from __future__ import annotations
