@@ -129,6 +129,15 @@ class PersistedState:
         """Forget what the owner took back from `source`: its next override claims those settings afresh."""
         self.yielded = {pair for pair in self.yielded if pair[0] is not source}
 
+    def record_override(
+        self, key: str, source: ClaimSource, machine: dict[str, Any], *, active: bool
+    ) -> None:
+        """Keep an override machine's new state under `key`; once the override ends, its next one claims
+        afresh whatever the owner took back during this one."""
+        self.overrides[key] = machine
+        if not active:
+            self.forget_yields(source)
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {

@@ -19,6 +19,7 @@ from custom_components.tesla_amber_sync.control.curtailment import (
     CurtailmentAction,
     CurtailmentSettings,
     CurtailmentState,
+    CurtailmentStep,
 )
 from custom_components.tesla_amber_sync.options import TeslaSyncOptions
 from custom_components.tesla_amber_sync.tariff.prices import CENTS_PER_DOLLAR, owner_price
@@ -63,6 +64,20 @@ class ExportCurtailment:
         options = self._options()
         settings = CurtailmentSettings(threshold_c_per_kwh=options.curtailment_threshold)
         current_rule = self._writer.site_info.export_rule
+
+        def step(
+            before: CurtailmentState, earning: float | None, interval_start: datetime | None
+        ) -> CurtailmentStep:
+            return curtailment_machine.step(
+                before,
+                feed_in_earning_c_per_kwh=earning,
+                interval_start=interval_start,
+                current_rule=current_rule,
+                now=now,
+                settings=settings,
+                enabled=options.solar_curtailment,
+            )
+
         # Intervals settled since the machine last saw one (Home Assistant was down, or Amber was) are
         # replayed from Amber's history first, so a curtailment that ended meanwhile ends at start-up.
         seen_up_to = state.curtailment.last_interval_start if state.curtailment is not None else None
@@ -78,15 +93,7 @@ class ExportCurtailment:
                 key=lambda interval: interval.start_time,
             )
             for interval in missed:
-                state = curtailment_machine.step(
-                    state,
-                    feed_in_earning_c_per_kwh=owner_price(interval) * CENTS_PER_DOLLAR,
-                    interval_start=interval.start_time,
-                    current_rule=current_rule,
-                    now=now,
-                    settings=settings,
-                    enabled=options.solar_curtailment,
-                ).state
+                state = step(state, owner_price(interval) * CENTS_PER_DOLLAR, interval.start_time).state
         earning, interval_start = (
             self._chosen_feed_in(now)
             if prices is None
@@ -95,22 +102,13 @@ class ExportCurtailment:
                 None if feed_in is None else feed_in.start_time,
             )
         )
-        step = curtailment_machine.step(
-            state,
-            feed_in_earning_c_per_kwh=earning,
-            interval_start=interval_start,
-            current_rule=current_rule,
-            now=now,
-            settings=settings,
-            enabled=options.solar_curtailment,
-        )
-        if step.action is not CurtailmentAction.NONE:
-            LOGGER.info("Export curtailment: %s (%s)", step.action.value, step.reason)
-        if step.state != self.state:
-            persisted = self._writer.state
-            persisted.overrides[CURTAILMENT_KEY] = step.state.as_dict()
-            if not step.state.active:
-                persisted.forget_yields(ClaimSource.CURTAILMENT)
+        latest = step(state, earning, interval_start)
+        if latest.action is not CurtailmentAction.NONE:
+            LOGGER.info("Export curtailment: %s (%s)", latest.action.value, latest.reason)
+        if latest.state != self.state:
+            self._writer.state.record_override(
+                CURTAILMENT_KEY, ClaimSource.CURTAILMENT, latest.state.as_dict(), active=latest.state.active
+            )
             await self._writer.async_save()
 
     def _chosen_feed_in(self, now: datetime) -> tuple[float | None, datetime | None]:

@@ -90,11 +90,9 @@ class SpikeResponse:
         elif step.action is SpikeAction.EXIT:
             LOGGER.info("Price spike over (%s): restoring the owner's settings", step.reason)
         if step.state != state:
-            persisted = self._writer.state
-            persisted.overrides[SPIKE_KEY] = step.state.as_dict()
-            if not step.state.active:
-                # A new spike claims afresh whatever the owner took back during the last one.
-                persisted.forget_yields(ClaimSource.SPIKE)
+            self._writer.state.record_override(
+                SPIKE_KEY, ClaimSource.SPIKE, step.state.as_dict(), active=step.state.active
+            )
             await self._writer.async_save()
 
     def claim(self, now: datetime, normal: Callable[[], DayTariff]) -> Claim | None:
