@@ -91,16 +91,16 @@ class PowerwallController:
         self._aemo = aemo
         self._listeners: list[CALLBACK_TYPE] = []
         self._issues = EntryIssues(hass, entry)
-        self._chosen = ChosenTariff(hass, entry, writer=writer, options=lambda: self.options)
+        self._chosen = ChosenTariff(hass, entry, writer=writer, options=self._read_options)
         self._commands = BatteryCommands(writer=writer, live_status=live_status, issues=self._issues)
-        self._spike = SpikeResponse(writer=writer, aemo=aemo, options=lambda: self.options)
+        self._spike = SpikeResponse(writer=writer, aemo=aemo, options=self._read_options)
         self._curtailment = ExportCurtailment(
-            writer=writer, prices=prices, options=lambda: self.options, chosen_content=self._chosen.content
+            writer=writer, prices=prices, options=self._read_options, chosen_content=self._chosen.content
         )
         self._amber = AmberSync(
             writer=writer,
             prices=prices,
-            options=lambda: self.options,
+            options=self._read_options,
             issues=self._issues,
             schedule_retry=self._schedule_retry,
         )
@@ -156,6 +156,9 @@ class PowerwallController:
     @property
     def options(self) -> TeslaSyncOptions:
         """The owner's options, read afresh (switches change them without a reload)."""
+        return self._read_options()
+
+    def _read_options(self) -> TeslaSyncOptions:
         return entry_options(self._entry, default_region=default_region(self._prices, self.time_zone))
 
     @property
