@@ -27,6 +27,7 @@ from .devhome import HASS_PORT
 from .homesetup import Owner
 
 # Home Assistant's page once the frontend has its connection (after logging in).
+STRATEGY_DEFINED_JS = "customElements.get('ll-strategy-dashboard-tesla-sync') !== undefined"
 CONNECTED_JS = "document.querySelector('home-assistant')?.hass?.connected === true"
 
 
@@ -37,6 +38,9 @@ async def log_in(page: Page, hass_url: str, owner: Owner) -> None:
     await page.type_into("input[name=password]", owner.password)
     await page.press_enter()
     await page.wait_for(CONNECTED_JS, within=60)
+    # The frontend loads the integration's module beside its own start; a dashboard opened before the module
+    # has defined its strategy waits 5 s for it, then shows an error (a person clicks later than a script).
+    await page.wait_for(STRATEGY_DEFINED_JS, within=60)
 
 
 async def open_panel(page: Page, path: str) -> None:
