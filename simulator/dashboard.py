@@ -21,8 +21,17 @@ INTEGRATION: Final = REPO / "custom_components" / "tesla_amber_sync"
 LAYOUT: Final = INTEGRATION / "frontend" / "layout.json"
 EXAMPLE: Final = REPO / "dashboards" / "tesla_sync.yaml"
 DEVICE_NAMES: Final = {"powerwall": "Home Powerwall", "amber": "Amber Electric"}
-# Entities the simulator's site does not have (Amber's controlled-load channel).
-ABSENT: Final = frozenset({("amber", "sensor", "controlled_load_price")})
+# Entities the simulator's site does not have: Amber's controlled-load channel, and the demand-charge
+# entities (they exist only once a demand charge is set in the options).
+ABSENT: Final = frozenset(
+    {
+        ("amber", "sensor", "controlled_load_price"),
+        ("powerwall", "binary_sensor", "demand_window_active"),
+        ("powerwall", "sensor", "demand_current_half_hour"),
+        ("powerwall", "sensor", "demand_peak"),
+        ("powerwall", "sensor", "demand_charge_estimate"),
+    }
+)
 # What the simulator's site has set up: scripts/develop configures the Energy dashboard with its sensors.
 FEATURES: Final = frozenset({"energy"})
 REFERENCE: Final = re.compile(r"^(powerwall|amber):([a-z_]+)\.([a-z0-9_]+)$")

@@ -69,6 +69,14 @@ async (base, example) => {
   check("the owner's name for the view", built.views[1].title === "Home");
   check("its own entities", text.includes("sensor.home_tariff") && text.includes("general_price_2") && !text.includes("beach_house"), text);
   check("missing entities left out", !text.includes("powerwall:") && !text.includes("solar_power"), text);
+  // The demand-charge stack only where a demand charge is set (its entities exist only then).
+  const headings = (view) => JSON.stringify(view).match(/"heading":"[^"]+"/g) || [];
+  check("no demand charge, no demand stack", !headings(built.views[1]).includes('"heading":"Demand charge"'), headings(built.views[1]));
+  add("sensor.home_demand_peak", "pw2", "demand_peak");
+  add("sensor.home_demand_charge_estimate", "pw2", "demand_charge_estimate");
+  const withDemand = JSON.stringify(strategy.buildDashboard(example.layout, { entities, devices }).views[1]);
+  check("a demand charge, its stack", withDemand.includes('"heading":"Demand charge"') && withDemand.includes("sensor.home_demand_peak") && withDemand.includes("sensor.home_demand_charge_estimate") && !withDemand.includes("demand_window_active"), withDemand);
+  check("and not on the other Powerwall", !JSON.stringify(strategy.buildDashboard(example.layout, { entities, devices }).views[0]).includes("Demand charge"));
   // The energy-distribution card only where the Energy dashboard is set up (it draws nothing otherwise).
   const cardTypes = (dashboard) => JSON.stringify(dashboard.views[0].cards.map((each) => each.type));
   check("no Energy dashboard, no energy card", !cardTypes(built).includes("energy-distribution"), cardTypes(built));
