@@ -23,6 +23,7 @@ from .conftest import START, past_first_poll
 from .fake_cloud import FakeCloud
 from .test_sync import advance
 from .test_without_amber import SCHEDULE, own_entry, set_up as set_up_without_amber
+from .test_writer import continue_fix, start_fix
 
 SYDNEY = ZoneInfo("Australia/Sydney")
 STATUS = "sensor.home_powerwall_sync_status"
@@ -196,10 +197,64 @@ async def test_a_window_that_disagrees_with_amber_raises_a_repair_until_it_agree
         "day": "2026-11-21",
         "amber": "16:00-20:00",
         "configured": "15:00-21:00",
+        "proposal": "16:00-20:00, every day",
     }
     cloud.demand_window = lambda start: 15 <= start.astimezone(SYDNEY).hour < 21
     await advance(hass, freezer, timedelta(minutes=5))
     assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_the_repair_s_fix_uses_amber_s_window_and_days(
+    hass: HomeAssistant, cloud: FakeCloud, config_entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    """Amber flags 16:00-20:00 on Friday and nothing on Saturday; the owner set 15:00-21:00 every day. The
+    fix offers 16:00-20:00 on weekdays: confirmed, the options hold it (rate and cycle as they were), the
+    entry reloads, the next tariff carries the new window and the issue goes."""
+    cloud.demand_window = lambda start: (
+        start.astimezone(SYDNEY).weekday() < 5 and 16 <= start.astimezone(SYDNEY).hour < 20
+    )
+    await set_up(hass, cloud, freezer, config_entry, EVENINGS)
+    issue_id = f"demand_window_mismatch_{config_entry.entry_id}"
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.is_fixable
+    assert issue.translation_placeholders["proposal"] == "16:00-20:00, weekdays"
+    flow = await start_fix(hass, issue_id)
+    assert (flow["type"], flow["step_id"]) == ("form", "confirm")
+    assert (await continue_fix(hass, flow, {}))["type"] == "create_entry"
+    await hass.async_block_till_done()
+    assert {key: config_entry.options[key] for key in ("demand_window_start", "demand_window_end")} == {
+        "demand_window_start": "16:00",
+        "demand_window_end": "20:00",
+    }
+    assert config_entry.options == {
+        **EVENINGS,
+        "demand_window_start": "16:00",
+        "demand_window_end": "20:00",
+        "demand_days": "weekdays",
+    }
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
+    # Saturday: the rolling tariff's slots stand for Saturday evening and Monday's; none in a weekday window
+    # until the slots already past today stand for Sunday, so the block is the weekday evening's or none.
+    await advance(hass, freezer, timedelta(minutes=5))
+    rates = cloud.tariff_pushes()[-1]["demand_charges"]["Summer"].get("rates", {})
+    assert not any(rate for period, rate in rates.items() if not "PERIOD_16_00" <= period <= "PERIOD_19_30")
+
+
+async def test_the_repair_s_fix_without_one_window_points_to_the_options(
+    hass: HomeAssistant, cloud: FakeCloud, config_entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    """Amber flags two runs a day (07:00-09:00 and 17:00-20:00): there is no one window to offer, so the fix
+    says to correct it in the options and changes nothing."""
+    cloud.demand_window = lambda start: start.astimezone(SYDNEY).hour in {7, 8, 17, 18, 19}
+    await set_up(hass, cloud, freezer, config_entry, EVENINGS)
+    issue_id = f"demand_window_mismatch_{config_entry.entry_id}"
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.translation_placeholders["proposal"] == ""
+    flow = await start_fix(hass, issue_id)
+    assert (flow["type"], flow["reason"]) == ("abort", "no_proposal")
+    assert config_entry.options == EVENINGS
 
 
 async def test_no_repair_without_flags_or_without_a_charge(

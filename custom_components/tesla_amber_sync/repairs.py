@@ -18,6 +18,8 @@ import probatio
 from .api.models import OperationMode
 from .const import DOMAIN
 from .control.claims import Setting
+from .control.option_rules import demand_problems
+from .options import OPT_DEMAND_CHARGE, OPT_DEMAND_DAYS, OPT_DEMAND_WINDOW_END, OPT_DEMAND_WINDOW_START
 from .tariff import TariffDecodeError, decode_tariff
 
 if TYPE_CHECKING:
@@ -110,6 +112,39 @@ class TimeBasedControlFlow(_IssueFlow):
         return self.async_create_entry(data={})
 
 
+class DemandWindowFlow(_IssueFlow):
+    """Use the demand window Amber flags (the issue's data): it goes into the options, which reload."""
+
+    def __init__(self, entry: TeslaSyncConfigEntry, fix: Mapping[str, object]) -> None:
+        """Fix the window of one entry with `fix` (start, end and days, when Amber's window was clear)."""
+        super().__init__(entry)
+        self._fix = fix
+
+    async def async_step_init(self, user_input: dict[str, str] | None = None) -> RepairsFlowResult:
+        """Ask first (the repairs dashboard starts the flow with the issue's data, not an answer)."""
+        return await self.async_step_confirm()
+
+    async def async_step_confirm(self, user_input: dict[str, str] | None = None) -> RepairsFlowResult:
+        """Show Amber's window beside the owner's, then set it; the rate, months and cycle stay."""
+        if not {"start", "end", "days"} <= self._fix.keys():
+            return self.async_abort(reason="no_proposal")
+        if user_input is None:
+            return self.async_show_form(step_id="confirm", description_placeholders=self._placeholders())
+        options = {
+            **self._entry.options,
+            OPT_DEMAND_WINDOW_START: str(self._fix["start"]),
+            OPT_DEMAND_WINDOW_END: str(self._fix["end"]),
+            OPT_DEMAND_DAYS: str(self._fix["days"]),
+        }
+        # The same rules as the options form: a charge turned off since, or a window that cannot work, is
+        # left for the owner to set in the options.
+        if not options.get(OPT_DEMAND_CHARGE) or demand_problems(options):
+            return self.async_abort(reason="not_applied")
+        self.hass.config_entries.async_update_entry(self._entry, options=options)
+        self.hass.config_entries.async_schedule_reload(self._entry.entry_id)
+        return self.async_create_entry(data={})
+
+
 class RestoreFailedFlow(_IssueFlow):
     """Try giving the owner's settings back again."""
 
@@ -169,4 +204,6 @@ async def async_create_fix_flow(
         return TimeBasedControlFlow(entry)
     if issue_id.startswith("choose_mode_"):
         return ChooseModeFlow(entry)
+    if issue_id.startswith("demand_window_mismatch_"):
+        return DemandWindowFlow(entry, data or {})
     return RestoreFailedFlow(entry)

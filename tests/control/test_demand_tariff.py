@@ -19,6 +19,7 @@ from custom_components.tesla_amber_sync.control.demand import DemandDays, Demand
 from custom_components.tesla_amber_sync.control.demand_tariff import (
     amber_days,
     amber_demand_flags,
+    amber_proposal,
     amber_window,
     demand_rates_for_slots,
     flags_label,
@@ -185,6 +186,43 @@ def test_the_first_day_with_a_window_is_offered() -> None:
     intervals += day_of_intervals(zone, date(2026, 11, 23), weekday_evenings)
     assert amber_window(intervals, zone) == (time(15), time(21))
     assert amber_window(day_of_intervals(zone, date(2026, 11, 21), weekday_evenings), zone) is None
+
+
+def test_a_window_is_told_from_whole_days_or_a_run_seen_from_end_to_end() -> None:
+    """A whole day of two runs: no one window. A day seen from 12:00 tells of 16:00-20:00 (seen before and
+    after) but not of a run that starts before what was seen."""
+    zone = ZoneInfo("Australia/Sydney")
+    friday, saturday = date(2026, 11, 27), date(2026, 11, 28)
+
+    def from_noon(flagged: Any) -> list[PriceInterval]:
+        return [
+            item
+            for item in day_of_intervals(zone, friday, flagged)
+            if item.start_time.astimezone(zone).hour >= 12
+        ]
+
+    evenings = lambda local: 16 <= local.hour < 20  # noqa: E731
+    assert amber_window(from_noon(evenings), zone) == (time(16), time(20))
+    assert amber_window(from_noon(lambda local: local.hour < 14), zone) is None
+    two_runs = lambda local: local.hour in {7, 8, 17, 18, 19}  # noqa: E731
+    assert amber_window(from_noon(two_runs) + day_of_intervals(zone, saturday, two_runs), zone) is None
+
+
+def test_amber_s_proposal_corrects_only_what_differs() -> None:
+    zone = ZoneInfo("Australia/Sydney")
+    friday, saturday = date(2026, 11, 27), date(2026, 11, 28)
+    weekday_evenings = lambda local: local.weekday() < 5 and 16 <= local.hour < 20  # noqa: E731
+    intervals = day_of_intervals(zone, friday, weekday_evenings) + day_of_intervals(
+        zone, saturday, weekday_evenings
+    )
+    mine = DemandWindow(start=time(15), end=time(21))
+    assert amber_proposal(intervals, zone, mine) == (time(16), time(20), DemandDays.WEEKDAYS)
+    same = DemandWindow(start=time(16), end=time(20), days=DemandDays.WEEKDAYS.weekdays)
+    assert amber_proposal(intervals, zone, same) is None
+    # Friday alone cannot tell the days: the owner's own are kept.
+    weekends = DemandWindow(start=time(15), end=time(21), days=DemandDays.WEEKENDS.weekdays)
+    fridays = day_of_intervals(zone, friday, weekday_evenings)
+    assert amber_proposal(fridays, zone, weekends) == (time(16), time(20), DemandDays.WEEKENDS)
 
 
 def test_the_days_amber_flags_the_window_on() -> None:

@@ -79,13 +79,34 @@ def window_from_flags(flags: Mapping[int, bool]) -> tuple[time, time] | None:
 
 
 def amber_window(intervals: Iterable[PriceInterval], zone: ZoneInfo) -> tuple[time, time] | None:
-    """The window Amber flags on the first local day of the intervals that has one (a weekday window is not
-    flagged on a weekend), to offer when the owner has not set one."""
-    for _day, flags in sorted(amber_demand_flags(intervals, zone).items()):
-        window = window_from_flags(flags)
-        if window is not None:
+    """The window Amber flags, when one run of half hours a day can be told.
+
+    A day whose flags cover it whole tells best (a weekday window is not flagged on a weekend, so a day of
+    none says nothing against it); a whole day flagged in more than one run means there is no one window.
+    Without a whole day that shows one, a day seen in part (Amber's history starts mid-day) tells when its
+    run is known to begin and end inside what was seen.
+    """
+    flags_by_day = sorted(amber_demand_flags(intervals, zone).items())
+    whole = [flags for day, flags in flags_by_day if whole_day(zone, day, flags)]
+    if any(any(flags.values()) and window_from_flags(flags) is None for flags in whole):
+        return None
+    for flags in whole:
+        if (window := window_from_flags(flags)) is not None:
+            return window
+    for day, flags in flags_by_day:
+        if not whole_day(zone, day, flags) and (window := _bounded_window(flags)) is not None:
             return window
     return None
+
+
+def _bounded_window(flags: Mapping[int, bool]) -> tuple[time, time] | None:
+    """The one run of a day seen in part, when the half hours just before and after it were seen too."""
+    window = window_from_flags(flags)
+    if window is None or window[0] == window[1]:
+        return None
+    start = window[0].hour * 2 + window[0].minute // 30
+    end = window[1].hour * 2 + window[1].minute // 30
+    return window if (start - 1) % SLOTS_PER_DAY in flags and end % SLOTS_PER_DAY in flags else None
 
 
 def amber_days(
@@ -113,6 +134,24 @@ def amber_days(
     if len(seen[False]) == 1 and len(seen[True]) == 1:
         return by_kind.get((next(iter(seen[False])), next(iter(seen[True]))))
     return None
+
+
+def amber_proposal(
+    intervals: Iterable[PriceInterval], zone: ZoneInfo, window: DemandWindow
+) -> tuple[time, time, DemandDays] | None:
+    """The window Amber flags, as a correction of the owner's `window`: its from and to, and its days (the
+    owner's own when the intervals seen cannot tell); None when Amber's window cannot be told (no day of one
+    run of flags), or when it is what the owner already has (it would correct nothing)."""
+    offered = amber_window(intervals, zone)
+    if offered is None:
+        return None
+    current_days = next(
+        (choice for choice in DemandDays if choice.weekdays == window.days), DemandDays.EVERY_DAY
+    )
+    days = amber_days(intervals, zone, offered) or current_days
+    if (offered[0], offered[1], days) == (window.start, window.end, current_days):
+        return None
+    return offered[0], offered[1], days
 
 
 def _occurs(zone: ZoneInfo, day: date, index: int) -> bool:

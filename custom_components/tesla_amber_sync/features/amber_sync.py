@@ -19,8 +19,10 @@ from homeassistant.helpers import issue_registry as ir
 from custom_components.tesla_amber_sync.api.errors import CommandRejectedError
 from custom_components.tesla_amber_sync.const import LOGGER
 from custom_components.tesla_amber_sync.control.claims import ClaimSource, Setting
+from custom_components.tesla_amber_sync.control.demand import DemandDays
 from custom_components.tesla_amber_sync.control.demand_tariff import (
     amber_demand_flags,
+    amber_proposal,
     demand_rates_for_slots,
     flags_label,
     slot_time,
@@ -65,6 +67,14 @@ if TYPE_CHECKING:
 # slow down to one per `SLOW_RETRY` (the owner can still push at once).
 MAX_UNAPPLIED_WRITES: Final = 3
 SLOW_RETRY: Final = timedelta(minutes=30)
+
+
+# The days of a demand window as the repair's fix names them.
+_DAYS_WORDS: Final = {
+    DemandDays.EVERY_DAY: "every day",
+    DemandDays.WEEKDAYS: "weekdays",
+    DemandDays.WEEKENDS: "weekends",
+}
 
 
 class AmberSync:
@@ -153,9 +163,20 @@ class AmberSync:
         disagreeing = [(day, flags) for day, flags, verdict in verdicts if verdict]
         if disagreeing:
             day, flags = disagreeing[-1]
+            # Fixable in one step when Amber's window (and its days, when they can be told) is clear.
+            fix: dict[str, str] | None = None
+            proposal_words = ""
+            proposal = amber_proposal(data.intervals, zone, demand.window)
+            if proposal is not None:
+                start, end, days = proposal
+                fix = {"start": f"{start:%H:%M}", "end": f"{end:%H:%M}", "days": days.value}
+                proposal_words = f"{fix['start']}-{fix['end']}, {_DAYS_WORDS[days]}"
             self._issues.raise_issue(
                 "demand_window_mismatch",
                 severity=ir.IssueSeverity.WARNING,
+                fixable=True,
+                fix_data=fix,
+                proposal=proposal_words,
                 day=day.isoformat(),
                 amber=flags_label(flags),
                 configured=flags_label(

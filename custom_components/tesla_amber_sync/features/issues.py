@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -24,9 +25,17 @@ class EntryIssues:
         return f"{key}_{self._entry.entry_id}"
 
     def raise_issue(
-        self, key: str, *, severity: ir.IssueSeverity, fixable: bool = False, **placeholders: str
+        self,
+        key: str,
+        *,
+        severity: ir.IssueSeverity,
+        fixable: bool = False,
+        fix_data: Mapping[str, str] | None = None,
+        **placeholders: str,
     ) -> None:
-        """Show (or update) the issue `key`; a fixable one carries the entry id its repair flow needs."""
+        """Show (or update) the issue `key`; a fixable one (or one given `fix_data`, what its repair flow
+        applies) carries the entry id its repair flow needs."""
+        fixable = fixable or fix_data is not None
         ir.async_create_issue(
             self._hass,
             DOMAIN,
@@ -35,7 +44,7 @@ class EntryIssues:
             severity=severity,
             translation_key=key,
             translation_placeholders={"title": self._entry.title, **placeholders},
-            data={"entry_id": self._entry.entry_id} if fixable else None,
+            data={**(fix_data or {}), "entry_id": self._entry.entry_id} if fixable else None,
         )
 
     def clear(self, key: str) -> None:
