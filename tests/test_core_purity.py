@@ -16,6 +16,8 @@ ALLOWED_FIRST_PARTY = {
     "custom_components.tesla_amber_sync.control.claims",
     # The demand charge's window and settings, which the tariff lays over a custom schedule.
     "custom_components.tesla_amber_sync.control.demand",
+    # The tariff's half-hour slots, which the demand window is laid out in.
+    "custom_components.tesla_amber_sync.tariff.model",
 }
 CLOCK_READS = {"now", "utcnow", "today", "time_ns", "monotonic", "perf_counter"}
 

@@ -134,9 +134,7 @@ def demand_as_mapping(demand: DemandSettings | None) -> dict[str, Any]:
     """The stored form of a demand charge (just "off" when there is none)."""
     if demand is None:
         return {OPT_DEMAND_CHARGE: False}
-    days = next(
-        (choice for choice in DemandDays if choice.weekdays == demand.window.days), DemandDays.EVERY_DAY
-    )
+    days = DemandDays.of(demand.window)
     return {
         OPT_DEMAND_CHARGE: True,
         OPT_DEMAND_RATE: demand.rate,

@@ -93,6 +93,11 @@ class DemandDays(StrEnum):
             return frozenset({5, 6})
         return frozenset(range(7))
 
+    @classmethod
+    def of(cls, window: DemandWindow) -> DemandDays:
+        """The choice a window's days are (every day for a set no choice names)."""
+        return next((choice for choice in cls if choice.weekdays == window.days), cls.EVERY_DAY)
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class DemandSettings:

@@ -16,19 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time
-from typing import Final
 from zoneinfo import ZoneInfo
 
 from custom_components.tesla_amber_sync.api.models import ChannelType, PriceInterval
+from custom_components.tesla_amber_sync.tariff.model import SLOTS_PER_DAY, slot_index, slot_start
 
 from .demand import DemandDays, DemandSettings, DemandWindow
-
-SLOTS_PER_DAY: Final = 48
-
-
-def slot_time(index: int) -> time:
-    """The wall-clock start of half-hour slot `index` (0 = 00:00, 47 = 23:30)."""
-    return time(index // 2, 30 * (index % 2))
 
 
 def demand_rates_for_slots(
@@ -54,7 +47,7 @@ def amber_demand_flags(intervals: Iterable[PriceInterval], zone: ZoneInfo) -> di
         if interval.channel_type is not ChannelType.GENERAL or info is None or info.demand_window is None:
             continue
         local = interval.start_time.astimezone(zone)
-        index = local.hour * 2 + local.minute // 30
+        index = slot_index(local.time())
         day = flags.setdefault(local.date(), {})
         day[index] = day.get(index, False) or info.demand_window
     return flags
@@ -75,7 +68,7 @@ def window_from_flags(flags: Mapping[int, bool]) -> tuple[time, time] | None:
     start = end = starts[0]
     while end % SLOTS_PER_DAY in flagged:
         end += 1
-    return slot_time(start), slot_time(end % SLOTS_PER_DAY)
+    return slot_start(start), slot_start(end % SLOTS_PER_DAY)
 
 
 def amber_window(intervals: Iterable[PriceInterval], zone: ZoneInfo) -> tuple[time, time] | None:
@@ -104,8 +97,7 @@ def _bounded_window(flags: Mapping[int, bool]) -> tuple[time, time] | None:
     window = window_from_flags(flags)
     if window is None or window[0] == window[1]:
         return None
-    start = window[0].hour * 2 + window[0].minute // 30
-    end = window[1].hour * 2 + window[1].minute // 30
+    start, end = slot_index(window[0]), slot_index(window[1])
     return window if (start - 1) % SLOTS_PER_DAY in flags and end % SLOTS_PER_DAY in flags else None
 
 
@@ -121,9 +113,9 @@ def amber_days(
     if start == end:
         own = range(SLOTS_PER_DAY)
     elif start < end:
-        own = range(start.hour * 2 + start.minute // 30, end.hour * 2 + end.minute // 30)
+        own = range(slot_index(start), slot_index(end))
     else:
-        own = range(start.hour * 2 + start.minute // 30, SLOTS_PER_DAY)
+        own = range(slot_index(start), SLOTS_PER_DAY)
     seen: dict[bool, set[bool]] = {False: set(), True: set()}
     for day, flags in amber_demand_flags(intervals, zone).items():
         inside = [index for index in own if _occurs(zone, day, index)]
@@ -145,9 +137,7 @@ def amber_proposal(
     offered = amber_window(intervals, zone)
     if offered is None:
         return None
-    current_days = next(
-        (choice for choice in DemandDays if choice.weekdays == window.days), DemandDays.EVERY_DAY
-    )
+    current_days = DemandDays.of(window)
     days = amber_days(intervals, zone, offered) or current_days
     if (offered[0], offered[1], days) == (window.start, window.end, current_days):
         return None
@@ -156,7 +146,7 @@ def amber_proposal(
 
 def _occurs(zone: ZoneInfo, day: date, index: int) -> bool:
     """Whether slot `index` starts on `day` in `zone` (not in the hour a clock change skips)."""
-    local = datetime.combine(day, slot_time(index), tzinfo=zone)
+    local = datetime.combine(day, slot_start(index), tzinfo=zone)
     return local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == local.replace(tzinfo=None)
 
 
@@ -173,7 +163,7 @@ def window_disagrees(
     if not whole_day(zone, day, flags):
         return None
     return any(
-        flags[index] != window.contains(datetime.combine(day, slot_time(index), tzinfo=zone))
+        flags[index] != window.contains(datetime.combine(day, slot_start(index), tzinfo=zone))
         for index in range(SLOTS_PER_DAY)
         if _occurs(zone, day, index)
     )
@@ -190,6 +180,6 @@ def flags_label(flags: Mapping[int, bool]) -> str:
         start = index
         while index < SLOTS_PER_DAY and flags.get(index, False):
             index += 1
-        end = "24:00" if index == SLOTS_PER_DAY else slot_time(index).strftime("%H:%M")
-        runs.append(f"{slot_time(start).strftime('%H:%M')}-{end}")
+        end = "24:00" if index == SLOTS_PER_DAY else slot_start(index).strftime("%H:%M")
+        runs.append(f"{slot_start(start).strftime('%H:%M')}-{end}")
     return ", ".join(runs) or "none"

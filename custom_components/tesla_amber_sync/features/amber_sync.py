@@ -25,7 +25,6 @@ from custom_components.tesla_amber_sync.control.demand_tariff import (
     amber_proposal,
     demand_rates_for_slots,
     flags_label,
-    slot_time,
     window_disagrees,
 )
 from custom_components.tesla_amber_sync.control.push_policy import (
@@ -48,7 +47,7 @@ from custom_components.tesla_amber_sync.tariff import (
 )
 from custom_components.tesla_amber_sync.tariff.fingerprint import tariff_fingerprint
 from custom_components.tesla_amber_sync.tariff.materiality import materially_different
-from custom_components.tesla_amber_sync.tariff.model import slot_index
+from custom_components.tesla_amber_sync.tariff.model import slot_index, slot_start
 from custom_components.tesla_amber_sync.writer import PowerwallWriter, WriteResult
 
 from .issues import EntryIssues
@@ -181,7 +180,7 @@ class AmberSync:
                 amber=flags_label(flags),
                 configured=flags_label(
                     {
-                        index: demand.window.contains(datetime.combine(day, slot_time(index), tzinfo=zone))
+                        index: demand.window.contains(datetime.combine(day, slot_start(index), tzinfo=zone))
                         for index in range(SLOTS_PER_DAY)
                     }
                 ),

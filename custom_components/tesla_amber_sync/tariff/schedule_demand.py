@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Final
 
 from custom_components.tesla_amber_sync.control.demand import DemandSettings, DemandWindow
 
-from .model import SLOT_MINUTES, SLOTS_PER_DAY
+from .model import SLOTS_PER_DAY, slot_start
 from .schedule import LEAP_YEAR, CustomSchedule, RateSet, SchedulePeriod, ScheduleSeason
 from .schedule_problems import schedule_problems, week_slots
 
@@ -111,7 +111,7 @@ def _season_runs(
 def _inside(window: DemandWindow, slot: int) -> bool:
     """Whether half hour `slot` of the week (0 = Monday 00:00) is inside the window (months aside)."""
     day, index = divmod(slot, SLOTS_PER_DAY)
-    local = datetime.combine(_MONDAY + timedelta(days=day), time(index // 2, SLOT_MINUTES * (index % 2)))
+    local = datetime.combine(_MONDAY + timedelta(days=day), slot_start(index))
     return replace(window, months=frozenset(range(1, 13))).contains(local)
 
 
@@ -142,15 +142,11 @@ def _split_periods(season: ScheduleSeason, demand: DemandSettings) -> tuple[Sche
         SchedulePeriod(
             name=name,
             days=frozenset(days),
-            start=_slot_time(start),
-            end=_slot_time(end % SLOTS_PER_DAY),
+            start=slot_start(start),
+            end=slot_start(end % SLOTS_PER_DAY),
             rates=rates,
         )
         for (name, rates, start, end), days in sorted(
             days_of.items(), key=lambda item: (item[0][2], item[0][0])
         )
     )
-
-
-def _slot_time(index: int) -> time:
-    return time(index // 2, SLOT_MINUTES * (index % 2))
