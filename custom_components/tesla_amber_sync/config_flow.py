@@ -781,6 +781,19 @@ class TeslaSyncConfigFlow(
             description_placeholders={"title": entry.title},
         )
 
+    def _reconfigured(
+        self, current: Mapping[str, Any], user_input: dict[str, Any], tokens: tuple[str, ...]
+    ) -> dict[str, Any]:
+        """The entry's data with a reconfigure form's answers: each of `tokens` given (left empty, a token
+        stays as it is) and the API addresses (absent, say from a script, they stay as they are)."""
+        data = dict(current)
+        if SECTION_API_ADDRESSES in user_input:
+            self._read_addresses(user_input, data)
+        for key in tokens:
+            if user_input.get(key):
+                data[key] = user_input[key]
+        return data
+
     async def async_step_reconfigure_tokens(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
@@ -791,13 +804,9 @@ class TeslaSyncConfigFlow(
             return await self.async_step_reconfigure_powerwall(user_input)
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = dict(entry.data)
-            if SECTION_API_ADDRESSES in user_input:
-                # Absent (say from a script), the addresses stay as they are.
-                self._read_addresses(user_input, data)
-            for key in (CONF_AMBER_API_TOKEN, CONF_TESLEMETRY_API_TOKEN):
-                if user_input.get(key):
-                    data[key] = user_input[key]
+            data = self._reconfigured(
+                entry.data, user_input, (CONF_AMBER_API_TOKEN, CONF_TESLEMETRY_API_TOKEN)
+            )
             self._data = data
             try:
                 self._amber_sites = await self._amber_sites_for(data[CONF_AMBER_API_TOKEN])
@@ -898,11 +907,7 @@ class TeslaSyncConfigFlow(
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            data = dict(entry.data)
-            if SECTION_API_ADDRESSES in user_input:
-                self._read_addresses(user_input, data)
-            if user_input.get(CONF_TESLEMETRY_API_TOKEN):
-                data[CONF_TESLEMETRY_API_TOKEN] = user_input[CONF_TESLEMETRY_API_TOKEN]
+            data = self._reconfigured(entry.data, user_input, (CONF_TESLEMETRY_API_TOKEN,))
             self._data = data
             try:
                 # A Fleet API entry may have no Teslemetry token; one given here becomes its fallback.
