@@ -71,7 +71,7 @@ from .const import (
     LOGGER,
 )
 from .control.demand import CycleKind, DemandDays
-from .control.demand_tariff import amber_days, amber_window
+from .control.demand_tariff import amber_days, amber_demand_flags, amber_window
 from .control.option_rules import (
     MARKET_CAP,
     MARKET_FLOOR,
@@ -223,8 +223,8 @@ class TeslaSyncOptionsFlow(OptionsFlowWithReload):
                 errors = demand_problems(user_input)
             if not errors:
                 return self._save(current, _demand_input(user_input, current))
-        offered = None if current.demand is not None else self._amber_window()
-        values = _demand_form_values(current, offered, self._amber_days(offered))
+        offered, offered_days = (None, None) if current.demand is not None else self._amber_offer()
+        values = _demand_form_values(current, offered, offered_days)
         if user_input is not None:
             values = {**values, **user_input}
         schema_fields: dict[Any, Any] = {
@@ -262,19 +262,16 @@ class TeslaSyncOptionsFlow(OptionsFlowWithReload):
             },
         )
 
-    def _amber_window(self) -> tuple[time, time] | None:
-        """The window Amber flags for the site, from the intervals seen (None without Amber or flags)."""
+    def _amber_offer(self) -> tuple[tuple[time, time] | None, DemandDays | None]:
+        """The window Amber flags for the site and the days it flags it on, from the intervals seen (each
+        None without Amber, without flags, or when they cannot tell)."""
         runtime = getattr(self.config_entry, "runtime_data", None)
         if runtime is None or runtime.amber is None or runtime.amber.prices.data is None:
-            return None
-        return amber_window(runtime.amber.prices.data.intervals, runtime.site_info.time_zone)
-
-    def _amber_days(self, offered: tuple[time, time] | None) -> DemandDays | None:
-        """The days Amber flags the offered window on, when the intervals seen tell."""
-        runtime = getattr(self.config_entry, "runtime_data", None)
-        if offered is None or runtime is None or runtime.amber is None or runtime.amber.prices.data is None:
-            return None
-        return amber_days(runtime.amber.prices.data.intervals, runtime.site_info.time_zone, offered)
+            return None, None
+        zone = runtime.site_info.time_zone
+        flags_by_day = amber_demand_flags(runtime.amber.prices.data.intervals, zone)
+        offered = amber_window(flags_by_day, zone)
+        return offered, None if offered is None else amber_days(flags_by_day, zone, offered)
 
 
 def _demand_form_values(

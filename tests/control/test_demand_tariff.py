@@ -172,7 +172,7 @@ def test_amber_s_flags_by_day_and_half_hour() -> None:
     flags = amber_demand_flags(intervals, zone)
     assert list(flags) == [day]
     assert [index for index, flag in sorted(flags[day].items()) if flag] == list(range(32, 40))
-    assert amber_window(intervals, zone) == (time(16), time(20))
+    assert amber_window(amber_demand_flags(intervals, zone), zone) == (time(16), time(20))
     assert flags_label(flags[day]) == "16:00-20:00"
     assert flags_label({}) == "none"
     assert flags_label({46: True, 47: True, 0: True}) == "00:00-00:30, 23:00-24:00"
@@ -184,8 +184,13 @@ def test_the_first_day_with_a_window_is_offered() -> None:
     weekday_evenings = lambda local: local.weekday() < 5 and 15 <= local.hour < 21  # noqa: E731
     intervals = day_of_intervals(zone, date(2026, 11, 21), weekday_evenings)
     intervals += day_of_intervals(zone, date(2026, 11, 23), weekday_evenings)
-    assert amber_window(intervals, zone) == (time(15), time(21))
-    assert amber_window(day_of_intervals(zone, date(2026, 11, 21), weekday_evenings), zone) is None
+    assert amber_window(amber_demand_flags(intervals, zone), zone) == (time(15), time(21))
+    assert (
+        amber_window(
+            amber_demand_flags(day_of_intervals(zone, date(2026, 11, 21), weekday_evenings), zone), zone
+        )
+        is None
+    )
 
 
 def test_a_window_is_told_from_whole_days_or_a_run_seen_from_end_to_end() -> None:
@@ -202,10 +207,15 @@ def test_a_window_is_told_from_whole_days_or_a_run_seen_from_end_to_end() -> Non
         ]
 
     evenings = lambda local: 16 <= local.hour < 20  # noqa: E731
-    assert amber_window(from_noon(evenings), zone) == (time(16), time(20))
-    assert amber_window(from_noon(lambda local: local.hour < 14), zone) is None
+    assert amber_window(amber_demand_flags(from_noon(evenings), zone), zone) == (time(16), time(20))
+    assert amber_window(amber_demand_flags(from_noon(lambda local: local.hour < 14), zone), zone) is None
     two_runs = lambda local: local.hour in {7, 8, 17, 18, 19}  # noqa: E731
-    assert amber_window(from_noon(two_runs) + day_of_intervals(zone, saturday, two_runs), zone) is None
+    assert (
+        amber_window(
+            amber_demand_flags(from_noon(two_runs) + day_of_intervals(zone, saturday, two_runs), zone), zone
+        )
+        is None
+    )
 
 
 def test_amber_s_proposal_corrects_only_what_differs() -> None:
@@ -216,13 +226,21 @@ def test_amber_s_proposal_corrects_only_what_differs() -> None:
         zone, saturday, weekday_evenings
     )
     mine = DemandWindow(start=time(15), end=time(21))
-    assert amber_proposal(intervals, zone, mine) == (time(16), time(20), DemandDays.WEEKDAYS)
+    assert amber_proposal(amber_demand_flags(intervals, zone), zone, mine) == (
+        time(16),
+        time(20),
+        DemandDays.WEEKDAYS,
+    )
     same = DemandWindow(start=time(16), end=time(20), days=DemandDays.WEEKDAYS.weekdays)
-    assert amber_proposal(intervals, zone, same) is None
+    assert amber_proposal(amber_demand_flags(intervals, zone), zone, same) is None
     # Friday alone cannot tell the days: the owner's own are kept.
     weekends = DemandWindow(start=time(15), end=time(21), days=DemandDays.WEEKENDS.weekdays)
     fridays = day_of_intervals(zone, friday, weekday_evenings)
-    assert amber_proposal(fridays, zone, weekends) == (time(16), time(20), DemandDays.WEEKENDS)
+    assert amber_proposal(amber_demand_flags(fridays, zone), zone, weekends) == (
+        time(16),
+        time(20),
+        DemandDays.WEEKENDS,
+    )
 
 
 def test_the_days_amber_flags_the_window_on() -> None:
@@ -234,7 +252,7 @@ def test_the_days_amber_flags_the_window_on() -> None:
 
     def days(flagged: Any, *on: date, window: tuple[time, time] = evening) -> object:
         intervals = [item for day in on for item in day_of_intervals(zone, day, flagged)]
-        return amber_days(intervals, zone, window)
+        return amber_days(amber_demand_flags(intervals, zone), zone, window)
 
     assert days(lambda local: local.weekday() < 5 and 15 <= local.hour < 21, friday, saturday) == (
         DemandDays.WEEKDAYS
@@ -257,7 +275,7 @@ def test_the_days_amber_flags_the_window_on() -> None:
         if item.start_time.astimezone(zone).hour < 18
     ]
     intervals = day_of_intervals(zone, friday, lambda local: 15 <= local.hour < 21) + partial
-    assert amber_days(intervals, zone, evening) is None
+    assert amber_days(amber_demand_flags(intervals, zone), zone, evening) is None
 
 
 @given(

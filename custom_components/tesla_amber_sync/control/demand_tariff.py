@@ -16,12 +16,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time
+from typing import Final
 from zoneinfo import ZoneInfo
 
 from custom_components.tesla_amber_sync.api.models import ChannelType, PriceInterval
 from custom_components.tesla_amber_sync.tariff.model import SLOTS_PER_DAY, slot_index, slot_start
 
 from .demand import DemandDays, DemandSettings, DemandWindow
+
+# Amber's demand-window flags by local date and slot, as `amber_demand_flags` reads them.
+type DayFlags = Mapping[date, Mapping[int, bool]]
+# Whether (weekdays, weekend days) show the window -> the days it applies on.
+_DAYS_SEEN: Final = {
+    (True, True): DemandDays.EVERY_DAY,
+    (True, False): DemandDays.WEEKDAYS,
+    (False, True): DemandDays.WEEKENDS,
+}
 
 
 def demand_rates_for_slots(
@@ -71,22 +81,22 @@ def window_from_flags(flags: Mapping[int, bool]) -> tuple[time, time] | None:
     return slot_start(start), slot_start(end % SLOTS_PER_DAY)
 
 
-def amber_window(intervals: Iterable[PriceInterval], zone: ZoneInfo) -> tuple[time, time] | None:
-    """The window Amber flags, when one run of half hours a day can be told.
+def amber_window(flags_by_day: DayFlags, zone: ZoneInfo) -> tuple[time, time] | None:
+    """The window Amber flags (`amber_demand_flags`), when one run of half hours a day can be told.
 
     A day whose flags cover it whole tells best (a weekday window is not flagged on a weekend, so a day of
     none says nothing against it); a whole day flagged in more than one run means there is no one window.
     Without a whole day that shows one, a day seen in part (Amber's history starts mid-day) tells when its
     run is known to begin and end inside what was seen.
     """
-    flags_by_day = sorted(amber_demand_flags(intervals, zone).items())
-    whole = [flags for day, flags in flags_by_day if whole_day(zone, day, flags)]
+    days = sorted(flags_by_day.items())
+    whole = [flags for day, flags in days if whole_day(zone, day, flags)]
     if any(any(flags.values()) and window_from_flags(flags) is None for flags in whole):
         return None
     for flags in whole:
         if (window := window_from_flags(flags)) is not None:
             return window
-    for day, flags in flags_by_day:
+    for day, flags in days:
         if not whole_day(zone, day, flags) and (window := _bounded_window(flags)) is not None:
             return window
     return None
@@ -101,12 +111,11 @@ def _bounded_window(flags: Mapping[int, bool]) -> tuple[time, time] | None:
     return window if (start - 1) % SLOTS_PER_DAY in flags and end % SLOTS_PER_DAY in flags else None
 
 
-def amber_days(
-    intervals: Iterable[PriceInterval], zone: ZoneInfo, window: tuple[time, time]
-) -> DemandDays | None:
-    """The days Amber flags `window` on, told by the days whose flags cover every half hour of it: weekdays
-    when weekdays show it and weekend days do not (weekends the reverse, every day when both do); None
-    while the days seen cannot tell (say no weekend day yet) or disagree among themselves (a holiday)."""
+def amber_days(flags_by_day: DayFlags, zone: ZoneInfo, window: tuple[time, time]) -> DemandDays | None:
+    """The days Amber flags (`amber_demand_flags`) `window` on, told by the days whose flags cover every
+    half hour of it: weekdays when weekdays show it and weekend days do not (weekends the reverse, every day
+    when both do); None while the days seen cannot tell (say no weekend day yet) or disagree among
+    themselves (a holiday)."""
     start, end = window
     # The half hours of the window that start on the day itself (a window past midnight belongs to the day
     # it started on, so the early hours tell of the day before).
@@ -117,28 +126,26 @@ def amber_days(
     else:
         own = range(slot_index(start), SLOTS_PER_DAY)
     seen: dict[bool, set[bool]] = {False: set(), True: set()}
-    for day, flags in amber_demand_flags(intervals, zone).items():
+    for day, flags in flags_by_day.items():
         inside = [index for index in own if _occurs(zone, day, index)]
         if inside and all(index in flags for index in inside):
             seen[day.weekday() >= 5].add(any(flags[index] for index in inside))
-    by_kind = {(True, True): DemandDays.EVERY_DAY, (True, False): DemandDays.WEEKDAYS}
-    by_kind[False, True] = DemandDays.WEEKENDS
     if len(seen[False]) == 1 and len(seen[True]) == 1:
-        return by_kind.get((next(iter(seen[False])), next(iter(seen[True]))))
+        return _DAYS_SEEN.get((next(iter(seen[False])), next(iter(seen[True]))))
     return None
 
 
 def amber_proposal(
-    intervals: Iterable[PriceInterval], zone: ZoneInfo, window: DemandWindow
+    flags_by_day: DayFlags, zone: ZoneInfo, window: DemandWindow
 ) -> tuple[time, time, DemandDays] | None:
     """The window Amber flags, as a correction of the owner's `window`: its from and to, and its days (the
     owner's own when the intervals seen cannot tell); None when Amber's window cannot be told (no day of one
     run of flags), or when it is what the owner already has (it would correct nothing)."""
-    offered = amber_window(intervals, zone)
+    offered = amber_window(flags_by_day, zone)
     if offered is None:
         return None
     current_days = DemandDays.of(window)
-    days = amber_days(intervals, zone, offered) or current_days
+    days = amber_days(flags_by_day, zone, offered) or current_days
     if (offered[0], offered[1], days) == (window.start, window.end, current_days):
         return None
     return offered[0], offered[1], days

@@ -155,9 +155,10 @@ class AmberSync:
             self._issues.clear("demand_window_mismatch")
             return
         zone = self._writer.time_zone
+        flags_by_day = amber_demand_flags(data.intervals, zone)
         verdicts = [
             (day, flags, window_disagrees(demand.window, zone, day, flags))
-            for day, flags in sorted(amber_demand_flags(data.intervals, zone).items())
+            for day, flags in sorted(flags_by_day.items())
         ]
         disagreeing = [(day, flags) for day, flags, verdict in verdicts if verdict]
         if disagreeing:
@@ -165,7 +166,7 @@ class AmberSync:
             # Fixable in one step when Amber's window (and its days, when they can be told) is clear.
             fix: dict[str, str] | None = None
             proposal_words = ""
-            proposal = amber_proposal(data.intervals, zone, demand.window)
+            proposal = amber_proposal(flags_by_day, zone, demand.window)
             if proposal is not None:
                 start, end, days = proposal
                 fix = {"start": f"{start:%H:%M}", "end": f"{end:%H:%M}", "days": days.value}
