@@ -18,6 +18,8 @@ ALLOWED_FIRST_PARTY = {
     "custom_components.tesla_amber_sync.control.demand",
     # The tariff's half-hour slots, which the demand window is laid out in.
     "custom_components.tesla_amber_sync.tariff.model",
+    # The day sets (every day, weekdays, weekends) a demand window shares with a custom schedule.
+    "custom_components.tesla_amber_sync.tariff.schedule",
 }
 CLOCK_READS = {"now", "utcnow", "today", "time_ns", "monotonic", "perf_counter"}
 

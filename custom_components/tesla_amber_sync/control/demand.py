@@ -19,6 +19,8 @@ import math
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+from custom_components.tesla_amber_sync.tariff.schedule import EVERY_DAY, WEEKDAYS, WEEKENDS
+
 HALF_HOUR: Final = timedelta(minutes=30)
 MAX_SAMPLE_GAP: Final = timedelta(minutes=2)
 MIN_COVERAGE: Final = 0.8
@@ -87,16 +89,20 @@ class DemandDays(StrEnum):
     @property
     def weekdays(self) -> frozenset[int]:
         """The days of the week (Monday = 0)."""
-        if self is DemandDays.WEEKDAYS:
-            return frozenset(range(5))
-        if self is DemandDays.WEEKENDS:
-            return frozenset({5, 6})
-        return frozenset(range(7))
+        return _DAY_SETS[self]
 
     @classmethod
     def of(cls, window: DemandWindow) -> DemandDays:
         """The choice a window's days are (every day for a set no choice names)."""
         return next((choice for choice in cls if choice.weekdays == window.days), cls.EVERY_DAY)
+
+
+# The same day sets a custom schedule's periods use.
+_DAY_SETS: Final = {
+    DemandDays.EVERY_DAY: EVERY_DAY,
+    DemandDays.WEEKDAYS: WEEKDAYS,
+    DemandDays.WEEKENDS: WEEKENDS,
+}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
